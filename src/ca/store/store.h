@@ -139,6 +139,10 @@ int ca_store_account_by_thumbprint(struct ca_store *st, const char *thumbprint,
     struct ca_account *out) CN_WUR;
 /* Updates contact_json, status and tos_agreed of the row with a->id. */
 int ca_store_account_update(struct ca_store *st, const struct ca_account *a) CN_WUR;
+/* Replaces the account's key (RFC 8555 section 7.3.5) if thumbprint is
+ * unused; CN_ERR_CONFLICT if another account has that key. */
+int ca_store_account_rekey(struct ca_store *st, int64_t id, const char *thumbprint,
+    const char *jwk_json) CN_WUR;
 void ca_account_cleanup(struct ca_account *a);
 
 /* ---- orders, authorizations, challenges */

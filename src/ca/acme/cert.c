@@ -1,0 +1,108 @@
+/*
+ * cert.c - certificate download, RFC 8555 section 7.4.2: POST-as-GET by the
+ * account that ordered it returns application/pem-certificate-chain, the
+ * end-entity certificate followed by the intermediate. Also the issuer
+ * certificate (DER) that the AIA caIssuers URL of every certificate names.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "acme/acme.h"
+#include "buf.h"
+#include "mem.h"
+#include "signer/signer.h"
+
+#define CA_MAX_CHAIN_PEM (64 * 1024)
+
+static bool serial_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!isxdigit((unsigned char)s[n]) || isupper((unsigned char)s[n]))
+			return false;
+	return n > 0 && n < 48;
+}
+
+static int der_to_pem(const unsigned char *der, size_t len, struct cn_buf *out)
+{
+	const unsigned char *p = der;
+	X509 *x = NULL;
+	BIO *bio = NULL;
+	char *data = NULL;
+	long n;
+	int r;
+
+	x = d2i_X509(NULL, &p, (long)len);
+	bio = BIO_new(BIO_s_mem());
+	if (x == NULL || bio == NULL || PEM_write_bio_X509(bio, x) != 1) {
+		r = cn_err_openssl(CN_ERR_CRYPTO, "PEM_write_bio_X509");
+		goto out;
+	}
+	n = BIO_get_mem_data(bio, &data);
+	r = cn_buf_add(out, data, (size_t)n);
+out:
+	BIO_free(bio);
+	X509_free(x);
+	return r;
+}
+
+void ca_handle_cert(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,
+    const char *serial)
+{
+	struct ca_cert c;
+	struct cn_buf pem;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	cn_buf_init(&pem, CA_MAX_CHAIN_PEM);
+	if (ca_acme_auth(ctx, req, resp, CA_AUTH_KID) != 0)
+		return;
+	if (!serial_ok(serial)) {
+		r = cn_err_set(CN_ERR_NOT_FOUND, "no such certificate");
+		goto fail;
+	}
+	r = ca_store_cert_by_serial(ctx->store, serial, &c);
+	if (r == CN_ERR_NOT_FOUND || (r == 0 && c.account_id != req->account.id)) {
+		r = cn_err_set(CN_ERR_NOT_FOUND, "certificate %s does not exist for this account", serial);
+		goto fail;
+	}
+	if (r != 0)
+		goto fail;
+	r = der_to_pem(c.der, c.der_len, &pem);
+	if (r == 0)
+		r = cn_buf_adds(&pem, ca_signer_chain_pem(ctx->signer));
+	if (r != 0)
+		goto fail;
+	resp->status = 200;
+	resp->content_type = "application/pem-certificate-chain";
+	resp->body = cn_buf_take(&pem, &resp->body_len);
+	goto out;
+fail:
+	ca_resp_problem(resp, r, NULL);
+out:
+	cn_buf_free(&pem);
+	ca_cert_cleanup(&c);
+}
+
+void ca_handle_issuer_cert(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp)
+{
+	const char *der;
+	size_t len = 0;
+
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		ca_resp_header(resp, "Allow", "GET, HEAD");
+		ca_resp_problem(resp, CN_ERR_METHOD, "use GET");
+		return;
+	}
+	der = ca_signer_issuer_der(ctx->signer, &len);
+	resp->status = 200;
+	resp->content_type = "application/pkix-cert";
+	resp->body = cn_xmemdup(der, len);
+	resp->body_len = len;
+	resp->no_nonce = true;
+}

@@ -1,0 +1,119 @@
+/*
+ * admin.c - `cairnd admin --data DIR COMMAND`:
+ *   cert-status SERIAL     prints "valid" or "revoked REASON"; exit 1 if unknown
+ *   revoke SERIAL [REASON] marks a certificate revoked (RFC 5280 reason code)
+ *   count-certs            prints the number of certificates in the store
+ */
+#include "admin.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "store/store.h"
+
+static void admin_usage(FILE *f)
+{
+	fprintf(f, "usage: cairnd admin --data DIR COMMAND\n"
+	           "  cert-status SERIAL       print \"valid\" or \"revoked REASON\" (exit 1: unknown)\n"
+	           "  revoke SERIAL [REASON]   revoke a certificate (reason code, default 0)\n"
+	           "  count-certs              print the number of certificates issued\n");
+}
+
+static void serial_normalize(const char *in, char out[48])
+{
+	size_t i, o = 0;
+
+	for (i = 0; in[i] && o + 1 < 48; i++) {
+		if (in[i] == ':')
+			continue;
+		out[o++] = (char)tolower((unsigned char)in[i]);
+	}
+	out[o] = '\0';
+}
+
+int ca_admin_main(int argc, char **argv)
+{
+	const char *data = NULL, *cmd = NULL;
+	struct ca_store *st = NULL;
+	struct ca_cert c;
+	char path[4096], serial[48];
+	int i, r, rc = 1;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+			data = argv[++i];
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			admin_usage(stdout);
+			return 0;
+		} else {
+			cmd = argv[i];
+			break;
+		}
+	}
+	if (data == NULL || cmd == NULL) {
+		admin_usage(stderr);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/cairn.db", data);
+	r = ca_store_open(path, 1, &st);
+	if (r != 0) {
+		fprintf(stderr, "cairnd admin: cannot open the store %s: %s\n", path, cn_err_detail());
+		return 1;
+	}
+	if (strcmp(cmd, "cert-status") == 0 && i + 1 < argc) {
+		serial_normalize(argv[i + 1], serial);
+		r = ca_store_cert_by_serial(st, serial, &c);
+		if (r == CN_ERR_NOT_FOUND) {
+			fprintf(stderr, "cairnd admin: no certificate with serial %s\n", serial);
+			goto out;
+		}
+		if (r != 0)
+			goto fail;
+		if (c.status == CA_ST_REVOKED)
+			printf("revoked %d\n", c.reason);
+		else
+			printf("valid\n");
+		rc = 0;
+	} else if (strcmp(cmd, "revoke") == 0 && i + 1 < argc) {
+		long reason = 0;
+		char *end = NULL;
+
+		if (i + 2 < argc) {
+			reason = strtol(argv[i + 2], &end, 10);
+			if (*end != '\0' || reason < 0 || reason > 10 || reason == 7) {
+				fprintf(stderr, "cairnd admin: '%s' is not an RFC 5280 reason code\n", argv[i + 2]);
+				rc = 2;
+				goto out;
+			}
+		}
+		serial_normalize(argv[i + 1], serial);
+		r = ca_store_cert_revoke(st, serial, (int)reason, (int64_t)time(NULL));
+		if (r != 0)
+			goto fail;
+		printf("revoked %s\n", serial);
+		rc = 0;
+	} else if (strcmp(cmd, "count-certs") == 0) {
+		int64_t n = 0;
+
+		r = ca_store_cert_count(st, &n);
+		if (r != 0)
+			goto fail;
+		printf("%lld\n", (long long)n);
+		rc = 0;
+	} else {
+		admin_usage(stderr);
+		rc = 2;
+	}
+	goto out;
+fail:
+	fprintf(stderr, "cairnd admin: %s: %s\n", cmd, cn_err_detail()[0] ? cn_err_detail() : cn_err_str(r));
+out:
+	ca_cert_cleanup(&c);
+	ca_store_close(st);
+	return rc;
+}

@@ -1,0 +1,444 @@
+/*
+ * config.c - the option table of cairnd and its parsers (command line and
+ * config file). Durations accept a number with a unit: s, m, h, d
+ * ("90d", "8h", "30s"; a bare number is seconds).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "file.h"
+#include "mem.h"
+
+enum opt_type { OPT_STR, OPT_INT, OPT_DURATION, OPT_BOOL, OPT_PORT };
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	const char *dflt;
+	int64_t min, max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct ca_config, f)
+#define DAY 86400
+
+static const struct opt opts[] = {
+	{"data", OPT_STR, OFF(data_dir), "", 0, 0,
+	    "directory of the store, CA keys and certificates (created on first start)"},
+	{"listen", OPT_STR, OFF(listen), "127.0.0.1:14000", 0, 0,
+	    "HOST:PORT of the HTTPS ACME API"},
+	{"base-url", OPT_STR, OFF(base_url), "", 0, 0,
+	    "external URL prefix of the API (default https://LISTEN)"},
+	{"resolver", OPT_STR, OFF(resolver), "127.0.0.1:53", 0, 0,
+	    "HOST:PORT of the DNS server asked for every validation lookup"},
+	{"trust-anchor", OPT_STR, OFF(trust_anchor), "", 0, 0,
+	    "DNSSEC trust anchor file for the resolver (empty: no DNSSEC validation)"},
+	{"http01-port", OPT_PORT, OFF(http01_port), "80", 1, 65535,
+	    "port the http-01 validator connects to"},
+	{"tlsalpn01-port", OPT_PORT, OFF(tlsalpn01_port), "443", 1, 65535,
+	    "port the tls-alpn-01 validator connects to (and https redirects may use)"},
+	{"allow-private-targets", OPT_BOOL, OFF(allow_private_targets), "false", 0, 0,
+	    "allow validation of loopback, private and reserved addresses (tests only)"},
+	{"validity", OPT_DURATION, OFF(validity_s), "90d", 3600, 398 * (int64_t)DAY,
+	    "lifetime of issued certificates"},
+	{"backdate", OPT_DURATION, OFF(backdate_s), "1h", 0, DAY,
+	    "notBefore is set this far in the past to absorb clock skew"},
+	{"workers", OPT_INT, OFF(workers), "4", 1, 256,
+	    "validation and finalization worker threads"},
+	{"http-threads", OPT_INT, OFF(http_threads), "4", 1, 256,
+	    "HTTPS server threads"},
+	{"order-lifetime", OPT_DURATION, OFF(order_lifetime_s), "7d", 60, 30 * (int64_t)DAY,
+	    "how long a pending order stays usable"},
+	{"authz-lifetime", OPT_DURATION, OFF(authz_lifetime_s), "7d", 60, 30 * (int64_t)DAY,
+	    "how long a pending authorization stays usable"},
+	{"valid-authz-lifetime", OPT_DURATION, OFF(valid_authz_lifetime_s), "30d", 0, 398 * (int64_t)DAY,
+	    "how long a valid authorization is reused for new orders of the same account"},
+	{"nonce-lifetime", OPT_DURATION, OFF(nonce_lifetime_s), "1h", 10, DAY,
+	    "how long an unused nonce is accepted"},
+	{"retry-after", OPT_INT, OFF(retry_after_s), "1", 0, 3600,
+	    "Retry-After seconds on pending and processing resources"},
+	{"validation-connect-timeout", OPT_INT, OFF(validation_connect_timeout_ms), "5000", 100, 60000,
+	    "validation connect timeout (ms)"},
+	{"validation-timeout", OPT_INT, OFF(validation_timeout_ms), "10000", 100, 120000,
+	    "total time of one validation request (ms)"},
+	{"validation-max-body", OPT_INT, OFF(validation_max_body), "8192", 128, 1048576,
+	    "bytes read from an http-01 response"},
+	{"validation-max-redirects", OPT_INT, OFF(validation_max_redirects), "10", 0, 10,
+	    "redirects an http-01 validation follows"},
+	{"max-names", OPT_INT, OFF(max_names), "100", 1, 1000,
+	    "identifiers per order"},
+	{"ca-key-type", OPT_STR, OFF(ca_key_type), "p256", 0, 0,
+	    "key type of a newly created root and intermediate: p256, p384, rsa2048, rsa3072, rsa4096"},
+	{"api-names", OPT_STR, OFF(api_names), "localhost,127.0.0.1,::1", 0, 0,
+	    "comma-separated names and IPs in the HTTPS API certificate created on first start"},
+	{"tos-url", OPT_STR, OFF(tos_url), "", 0, 0,
+	    "terms of service URL in the directory meta (default BASE/terms)"},
+	{"website", OPT_STR, OFF(website), "https://github.com/cairn-ca/cairn", 0, 0,
+	    "website URL in the directory meta"},
+	{"caa-identities", OPT_STR, OFF(caa_identities), "cairn.invalid", 0, 0,
+	    "comma-separated CAA issuer domain names of this CA"},
+	{"log-level", OPT_STR, OFF(log_level), "info", 0, 0,
+	    "err, warn, info or debug"},
+	{"eab-required", OPT_BOOL, OFF(eab_required), "false", 0, 0,
+	    "require External Account Binding for new accounts"},
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+static int parse_int64(const char *s, int64_t *out)
+{
+	char *end = NULL;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return CN_ERR_USAGE;
+	*out = v;
+	return 0;
+}
+
+static int parse_duration(const char *s, int64_t *out)
+{
+	char *end = NULL;
+	long long v;
+	int64_t mul = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return CN_ERR_USAGE;
+	if (*end != '\0') {
+		if (end[1] != '\0')
+			return CN_ERR_USAGE;
+		switch (*end) {
+		case 's': mul = 1; break;
+		case 'm': mul = 60; break;
+		case 'h': mul = 3600; break;
+		case 'd': mul = DAY; break;
+		default: return CN_ERR_USAGE;
+		}
+	}
+	if (v > INT64_MAX / mul)
+		return CN_ERR_USAGE;
+	*out = v * mul;
+	return 0;
+}
+
+static int opt_set(struct ca_config *c, const struct opt *o, const char *val, const char *where)
+{
+	char *base = (char *)c;
+	int64_t v = 0;
+	int r = 0;
+
+	switch (o->type) {
+	case OPT_STR: {
+		char **dst = (char **)(base + o->offset);
+
+		free(*dst);
+		*dst = cn_xstrdup(val);
+		return 0;
+	}
+	case OPT_BOOL: {
+		bool *dst = (bool *)(base + o->offset);
+
+		if (strcmp(val, "true") == 0 || strcmp(val, "yes") == 0 || strcmp(val, "1") == 0)
+			*dst = true;
+		else if (strcmp(val, "false") == 0 || strcmp(val, "no") == 0 || strcmp(val, "0") == 0)
+			*dst = false;
+		else
+			return cn_err_set(CN_ERR_USAGE, "%s%s: expected true or false, got '%s'",
+			    where, o->name, val);
+		return 0;
+	}
+	case OPT_INT:
+	case OPT_PORT:
+		r = parse_int64(val, &v);
+		break;
+	case OPT_DURATION:
+		r = parse_duration(val, &v);
+		break;
+	}
+	if (r != 0)
+		return cn_err_set(CN_ERR_USAGE, "%s%s: invalid value '%s'", where, o->name, val);
+	if (v < o->min || v > o->max)
+		return cn_err_set(CN_ERR_USAGE, "%s%s: %s is outside [%" PRId64 ", %" PRId64 "]",
+		    where, o->name, val, o->min, o->max);
+	if (o->type == OPT_DURATION)
+		*(int64_t *)(base + o->offset) = v;
+	else
+		*(int *)(base + o->offset) = (int)v;
+	return 0;
+}
+
+static const struct opt *opt_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+void ca_config_defaults(struct ca_config *c)
+{
+	size_t i;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < N_OPTS; i++) {
+		r = opt_set(c, &opts[i], opts[i].dflt, "default ");
+		if (r != 0)
+			abort(); /* the table itself is wrong */
+	}
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static int config_file_load(struct ca_config *c, const char *path)
+{
+	char *text = NULL, *line, *next, *eq, *key, *val;
+	char where[600];
+	size_t len = 0;
+	int lineno = 0, r;
+	const struct opt *o;
+
+	r = cn_file_read(path, 1 << 20, &text, &len);
+	if (r != 0) {
+		r = cn_err_set(CN_ERR_USAGE, "cannot read config file %s", path);
+		goto out;
+	}
+	for (line = text; line != NULL; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		snprintf(where, sizeof(where), "%s:%d: ", path, lineno);
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			r = cn_err_set(CN_ERR_USAGE, "%sexpected 'key = value'", where);
+			goto out;
+		}
+		*eq = '\0';
+		val = trim(eq + 1);
+		key = trim(key);
+		o = opt_find(key, strlen(key));
+		if (o == NULL || strcmp(key, "config") == 0) {
+			r = cn_err_set(CN_ERR_USAGE, "%sunknown option '%s'", where, key);
+			goto out;
+		}
+		r = opt_set(c, o, val, where);
+		if (r != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(text);
+	return r;
+}
+
+int ca_config_parse_args(struct ca_config *c, int argc, char **argv, bool *print_config,
+    bool *show_help)
+{
+	int i, r;
+
+	*print_config = false;
+	*show_help = false;
+	/* The config file first, so flags override it. */
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= argc)
+				return cn_err_set(CN_ERR_USAGE, "--config needs a file");
+			r = config_file_load(c, argv[i + 1]);
+			if (r != 0)
+				return r;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			r = config_file_load(c, argv[i] + 9);
+			if (r != 0)
+				return r;
+		}
+	}
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *name, *eq, *val;
+		const struct opt *o;
+		size_t name_len;
+
+		if (strcmp(arg, "--config") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(arg, "--config=", 9) == 0)
+			continue;
+		if (strcmp(arg, "--print-config") == 0) {
+			*print_config = true;
+			continue;
+		}
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			*show_help = true;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0)
+			return cn_err_set(CN_ERR_USAGE, "unexpected argument '%s'", arg);
+		name = arg + 2;
+		eq = strchr(name, '=');
+		name_len = eq ? (size_t)(eq - name) : strlen(name);
+		o = opt_find(name, name_len);
+		if (o == NULL)
+			return cn_err_set(CN_ERR_USAGE, "unknown option '%s' (see --help)", arg);
+		if (eq) {
+			val = eq + 1;
+		} else if (o->type == OPT_BOOL) {
+			val = "true";
+		} else {
+			if (i + 1 >= argc)
+				return cn_err_set(CN_ERR_USAGE, "--%s needs a value", o->name);
+			val = argv[++i];
+		}
+		r = opt_set(c, o, val, "--");
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+int ca_config_finish(struct ca_config *c)
+{
+	struct cn_buf b;
+	int r;
+
+	if (c->data_dir[0] == '\0')
+		return cn_err_set(CN_ERR_USAGE, "--data DIR is required");
+	if (strchr(c->listen, ':') == NULL)
+		return cn_err_set(CN_ERR_USAGE, "--listen: expected HOST:PORT, got '%s'", c->listen);
+	if (strchr(c->resolver, ':') == NULL)
+		return cn_err_set(CN_ERR_USAGE, "--resolver: expected HOST:PORT, got '%s'", c->resolver);
+	if (c->base_url[0] == '\0') {
+		cn_buf_init(&b, 1024);
+		r = cn_buf_addf(&b, "https://%s", c->listen);
+		if (r != 0) {
+			cn_buf_free(&b);
+			return cn_err_set(CN_ERR_USAGE, "--listen is too long");
+		}
+		free(c->base_url);
+		c->base_url = cn_buf_take(&b, NULL);
+	}
+	/* No trailing slash: paths are appended as "/acme/...". */
+	while (c->base_url[0] && c->base_url[strlen(c->base_url) - 1] == '/')
+		c->base_url[strlen(c->base_url) - 1] = '\0';
+	if (c->tos_url[0] == '\0') {
+		cn_buf_init(&b, 2048);
+		r = cn_buf_addf(&b, "%s/terms", c->base_url);
+		if (r != 0) {
+			cn_buf_free(&b);
+			return cn_err_set(CN_ERR_USAGE, "--base-url is too long");
+		}
+		free(c->tos_url);
+		c->tos_url = cn_buf_take(&b, NULL);
+	}
+	return 0;
+}
+
+static void opt_value(const struct ca_config *c, const struct opt *o, char *out, size_t n)
+{
+	const char *base = (const char *)c;
+
+	switch (o->type) {
+	case OPT_STR:
+		snprintf(out, n, "%s", *(char *const *)(base + o->offset));
+		break;
+	case OPT_BOOL:
+		snprintf(out, n, "%s", *(const bool *)(base + o->offset) ? "true" : "false");
+		break;
+	case OPT_INT:
+	case OPT_PORT:
+		snprintf(out, n, "%d", *(const int *)(base + o->offset));
+		break;
+	case OPT_DURATION:
+		snprintf(out, n, "%" PRId64 "s", *(const int64_t *)(base + o->offset));
+		break;
+	}
+}
+
+void ca_config_print(const struct ca_config *c, FILE *f)
+{
+	char val[1024];
+	size_t i;
+
+	fprintf(f, "# cairnd configuration: every option with its current value.\n");
+	for (i = 0; i < N_OPTS; i++) {
+		opt_value(c, &opts[i], val, sizeof(val));
+		fprintf(f, "# %s\n%s = %s\n", opts[i].help, opts[i].name, val);
+	}
+}
+
+static const char *type_name(enum opt_type t)
+{
+	switch (t) {
+	case OPT_STR: return "string";
+	case OPT_INT: return "integer";
+	case OPT_DURATION: return "duration";
+	case OPT_BOOL: return "boolean";
+	case OPT_PORT: return "port";
+	}
+	return "?";
+}
+
+void ca_config_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: cairnd --data DIR [options]\n"
+	           "       cairnd admin --data DIR COMMAND ...   (see cairnd admin --help)\n\n"
+	           "Every option is also a config-file key (`key = value`, --config FILE).\n"
+	           "Durations take a unit: 30s, 10m, 8h, 90d.\n\n");
+	for (i = 0; i < N_OPTS; i++)
+		fprintf(f, "  --%-28s %s (%s, default '%s')\n", opts[i].name, opts[i].help,
+		    type_name(opts[i].type), opts[i].dflt);
+	fprintf(f, "  --%-28s %s\n  --%-28s %s\n", "config FILE", "read options from FILE first",
+	    "print-config", "print the effective configuration and exit");
+}
+
+void ca_config_markdown(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "| option (flag and config key) | type | default | meaning |\n|---|---|---|---|\n");
+	for (i = 0; i < N_OPTS; i++)
+		fprintf(f, "| `--%s` | %s | `%s` | %s |\n", opts[i].name, type_name(opts[i].type),
+		    opts[i].dflt, opts[i].help);
+}
+
+void ca_config_cleanup(struct ca_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTS; i++) {
+		if (opts[i].type == OPT_STR) {
+			char **p = (char **)((char *)c + opts[i].offset);
+
+			free(*p);
+			*p = NULL;
+		}
+	}
+}
