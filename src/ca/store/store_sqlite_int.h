@@ -1,0 +1,223 @@
+/*
+ * store_sqlite_int.h - private to the SQLite backend of store.h: the
+ * connection pool, the per-connection cache of prepared statements, the
+ * catalog of every SQL statement the backend runs, and small helpers for
+ * transactions, steps and columns. Nothing outside src/ca/store includes it.
+ */
+#ifndef CA_STORE_SQLITE_INT_H
+#define CA_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* How long a connection waits for another writer (busy handler plus our own
+ * retries of BEGIN IMMEDIATE, COMMIT and autocommit statements). XXX: should
+ * become a ca_config option once the config table exists. */
+#define SQ_BUSY_TIMEOUT_MS 5000
+#define SQ_MAX_POOL 64
+
+/* The common column lists, so that one row reader serves several queries. */
+#define SQ_ACCOUNT_COLS \
+	"id, status, thumbprint, jwk_json, contact_json, tos_agreed, created"
+#define SQ_AUTHZ_COLS                                                   \
+	"a.id, a.account_id, a.status, a.id_type, a.id_value, a.wildcard, " \
+	"a.expires, a.created, "                                        \
+	"c.id, c.authz_id, c.type, c.token, c.status, c.validated, c.error_json"
+#define SQ_CHALL_COLS \
+	"id, authz_id, type, token, status, validated, error_json"
+#define SQ_CERT_COLS                                                   \
+	"id, serial, account_id, order_id, der, key_sha256, not_before, " \
+	"not_after, status, reason, revoked_at"
+
+/*
+ * Every statement, prepared once per connection (SQLITE_PREPARE_PERSISTENT)
+ * on first use. Parameters are always bound, never formatted in.
+ */
+#define SQ_STATEMENTS(X)                                                      \
+	X(BEGIN, "BEGIN IMMEDIATE")                                           \
+	X(COMMIT, "COMMIT")                                                   \
+	X(ROLLBACK, "ROLLBACK")                                               \
+	/* nonces */                                                          \
+	X(NONCE_ADD, "INSERT INTO nonces (value, expires) VALUES (?1, ?2)")   \
+	X(NONCE_TAKE, "DELETE FROM nonces WHERE value = ?1 RETURNING expires") \
+	X(NONCE_PURGE, "DELETE FROM nonces WHERE expires <= ?1")              \
+	/* accounts */                                                        \
+	X(ACCOUNT_INSERT, "INSERT INTO accounts (status, thumbprint, "        \
+	    "jwk_json, contact_json, tos_agreed, created) "                   \
+	    "VALUES (?1, ?2, ?3, coalesce(?4, '[]'), ?5, ?6)")                \
+	X(ACCOUNT_GET, "SELECT " SQ_ACCOUNT_COLS " FROM accounts WHERE id = ?1") \
+	X(ACCOUNT_BY_THUMB, "SELECT " SQ_ACCOUNT_COLS                         \
+	    " FROM accounts WHERE thumbprint = ?1")                           \
+	X(ACCOUNT_UPDATE, "UPDATE accounts SET contact_json = "               \
+	    "coalesce(?2, '[]'), status = ?3, tos_agreed = ?4 WHERE id = ?1") \
+	/* orders */                                                          \
+	X(AUTHZ_INSERT, "INSERT INTO authzs (account_id, status, id_type, "   \
+	    "id_value, wildcard, expires, created) "                          \
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                            \
+	X(CHALL_INSERT, "INSERT INTO challenges (authz_id, type, token, "     \
+	    "status, validated, error_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
+	X(ORDER_INSERT, "INSERT INTO orders (account_id, status, expires, "   \
+	    "not_before, not_after, created, identifiers_json, error_json, "  \
+	    "profile) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")           \
+	X(ORDER_AUTHZ_INSERT, "INSERT INTO order_authzs (order_id, authz_id) " \
+	    "VALUES (?1, ?2)")                                                \
+	X(ORDER_GET, "SELECT o.id, o.account_id, o.status, o.expires, "       \
+	    "o.not_before, o.not_after, o.created, o.identifiers_json, "      \
+	    "o.error_json, o.profile, o.cert_serial, oa.authz_id "            \
+	    "FROM orders o LEFT JOIN order_authzs oa ON oa.order_id = o.id "  \
+	    "WHERE o.id = ?1 ORDER BY oa.authz_id")                           \
+	X(ORDER_EXISTS, "SELECT 1 FROM orders WHERE id = ?1")                 \
+	X(ORDER_TRANSITION, "UPDATE orders SET status = ?3, "                 \
+	    "error_json = coalesce(?4, error_json) "                          \
+	    "WHERE id = ?1 AND status = ?2")                                  \
+	X(ORDERS_BY_ACCOUNT, "SELECT id FROM orders WHERE account_id = ?1 "   \
+	    "AND id < ?2 ORDER BY id DESC LIMIT ?3")                          \
+	X(ORDERS_BY_AUTHZ, "SELECT order_id FROM order_authzs "               \
+	    "WHERE authz_id = ?1 ORDER BY order_id")                          \
+	X(ORDER_FINALIZE, "UPDATE orders SET status = 'processing', "         \
+	    "csr = ?2 WHERE id = ?1 AND status = 'ready'")                    \
+	X(ORDER_CSR, "SELECT csr FROM orders WHERE id = ?1")                  \
+	/* authorizations and challenges */                                   \
+	X(AUTHZ_GET, "SELECT " SQ_AUTHZ_COLS " FROM authzs a "                \
+	    "LEFT JOIN challenges c ON c.authz_id = a.id "                    \
+	    "WHERE a.id = ?1 ORDER BY c.id")                                  \
+	X(AUTHZ_EXISTS, "SELECT 1 FROM authzs WHERE id = ?1")                 \
+	X(AUTHZ_TRANSITION, "UPDATE authzs SET status = ?3 "                  \
+	    "WHERE id = ?1 AND status = ?2")                                  \
+	X(AUTHZ_FIND_VALID, "WITH f AS (SELECT * FROM authzs "                \
+	    "WHERE account_id = ?1 AND id_type = ?2 AND id_value = ?3 "       \
+	    "AND wildcard = ?4 AND status = 'valid' AND expires > ?5 "        \
+	    "ORDER BY id DESC LIMIT 1) "                                      \
+	    "SELECT " SQ_AUTHZ_COLS " FROM f a "                              \
+	    "LEFT JOIN challenges c ON c.authz_id = a.id ORDER BY c.id")      \
+	X(CHALL_GET, "SELECT " SQ_CHALL_COLS " FROM challenges WHERE id = ?1") \
+	X(CHALL_EXISTS, "SELECT 1 FROM challenges WHERE id = ?1")             \
+	X(CHALL_START, "UPDATE challenges SET status = 'processing' "         \
+	    "WHERE id = ?1 AND status = 'pending' AND (SELECT a.status "      \
+	    "FROM authzs a WHERE a.id = challenges.authz_id) = 'pending'")    \
+	X(CHALL_VALID, "UPDATE challenges SET status = 'valid', "             \
+	    "validated = ?2, error_json = NULL "                              \
+	    "WHERE id = ?1 AND status = 'processing' RETURNING authz_id")     \
+	X(CHALL_INVALID, "UPDATE challenges SET status = 'invalid', "         \
+	    "error_json = ?2 "                                                \
+	    "WHERE id = ?1 AND status = 'processing' RETURNING authz_id")     \
+	X(AUTHZ_SET_FROM_PENDING, "UPDATE authzs SET status = ?2 "            \
+	    "WHERE id = ?1 AND status = 'pending'")                           \
+	X(ORDERS_READY, "UPDATE orders SET status = 'ready' "                 \
+	    "WHERE status = 'pending' AND id IN (SELECT order_id "            \
+	    "FROM order_authzs WHERE authz_id = ?1) AND NOT EXISTS ("         \
+	    "SELECT 1 FROM order_authzs oa JOIN authzs a ON a.id = oa.authz_id " \
+	    "WHERE oa.order_id = orders.id AND a.status <> 'valid')")         \
+	X(ORDERS_INVALID, "UPDATE orders SET status = 'invalid', "            \
+	    "error_json = ?2 WHERE status = 'pending' AND id IN ("            \
+	    "SELECT order_id FROM order_authzs WHERE authz_id = ?1)")         \
+	/* serials and certificates */                                        \
+	X(SERIAL_RESERVE, "INSERT INTO serials (serial, order_id, reserved) " \
+	    "VALUES (?1, ?2, ?3)")                                            \
+	X(CERT_INSERT, "INSERT INTO certs (serial, account_id, order_id, der, " \
+	    "key_sha256, not_before, not_after, status, reason, revoked_at) " \
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")               \
+	X(ORDER_ISSUED, "UPDATE orders SET status = 'valid', "                \
+	    "cert_serial = ?2 WHERE id = ?1 AND status = 'processing'")       \
+	X(CERT_BY_SERIAL, "SELECT " SQ_CERT_COLS " FROM certs WHERE serial = ?1") \
+	X(CERT_EXISTS, "SELECT 1 FROM certs WHERE serial = ?1")               \
+	X(CERT_REVOKE, "UPDATE certs SET status = 'revoked', reason = ?2, "   \
+	    "revoked_at = ?3 WHERE serial = ?1 AND status = 'valid'")         \
+	X(CERT_COUNT, "SELECT count(*) FROM certs")                           \
+	/* jobs */                                                            \
+	X(JOB_ADD, "INSERT INTO jobs (kind, target_id, run_after) "           \
+	    "VALUES (?1, ?2, ?3)")                                            \
+	X(JOB_CLAIM, "UPDATE jobs SET lease_until = ?2 WHERE id = ("          \
+	    "SELECT id FROM jobs WHERE run_after <= ?1 AND lease_until <= ?1 " \
+	    "ORDER BY run_after, id LIMIT 1) "                                \
+	    "RETURNING id, kind, target_id, attempts, run_after")             \
+	X(JOB_DONE, "DELETE FROM jobs WHERE id = ?1")                         \
+	X(JOB_RETRY, "UPDATE jobs SET run_after = ?2, attempts = attempts + 1, " \
+	    "lease_until = 0 WHERE id = ?1")
+
+#define SQ_ENUM(name, sql) SQ_##name,
+enum sq_stmt_id { SQ_STATEMENTS(SQ_ENUM) SQ_STMT_MAX };
+#undef SQ_ENUM
+
+struct sq_conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[SQ_STMT_MAX];   /* prepared on first use */
+	unsigned char used[SQ_STMT_MAX];   /* handed out since acquire */
+};
+
+struct ca_store {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n_conns;
+	struct sq_conn *conns;
+	int *free_idx;                     /* LIFO of idle connections */
+	int n_free;
+};
+
+/* Takes an idle connection, waiting for one if all are busy; never NULL. */
+struct sq_conn *sq_acquire(struct ca_store *st);
+/* Rolls back a transaction left open (after a failure), resets every
+ * statement handed out and returns the connection to the pool. NULL-safe. */
+void sq_release(struct ca_store *st, struct sq_conn *c);
+
+/* The cached statement id, reset with its bindings cleared (borrowed: valid
+ * until sq_release). CN_ERR_STORE if it cannot be prepared. */
+int sq_stmt(struct sq_conn *c, enum sq_stmt_id id, sqlite3_stmt **out) CN_WUR;
+/* Runs one step: 1 for a row, 0 when done, or a negative CN_ERR_*: a
+ * uniqueness violation is CN_ERR_CONFLICT, a missing foreign-key parent
+ * CN_ERR_NOT_FOUND, anything else CN_ERR_STORE (logged). SQLITE_BUSY is
+ * retried within SQ_BUSY_TIMEOUT_MS where that is safe: outside a
+ * transaction, and for BEGIN and COMMIT. */
+int sq_step(struct sq_conn *c, sqlite3_stmt *s) CN_WUR;
+/* Steps a statement that returns no row (or whose rows are ignored) to the
+ * end; returns 0 or as sq_step. */
+int sq_exec(struct sq_conn *c, sqlite3_stmt *s) CN_WUR;
+/* BEGIN IMMEDIATE / COMMIT. A failed transaction is rolled back by
+ * sq_release. */
+int sq_begin(struct sq_conn *c) CN_WUR;
+int sq_commit(struct sq_conn *c) CN_WUR;
+/* Logs the connection's last SQLite error once with `what`, records it as
+ * the thread's error detail and returns CN_ERR_STORE. */
+int sq_fail(struct sq_conn *c, const char *what);
+/* Number of rows the last INSERT/UPDATE/DELETE of c changed. */
+int64_t sq_changes(struct sq_conn *c);
+
+/* After a compare-and-set that changed nothing, inside its transaction:
+ * runs the one-parameter existence query `exists` (binding text when
+ * non-NULL, else id) and returns CN_ERR_NOT_FOUND when the row is missing,
+ * else `other` (CN_ERR_CONFLICT, CN_ERR_ALREADY_REVOKED). */
+int sq_missing_or(struct sq_conn *c, enum sq_stmt_id exists, int64_t id,
+    const char *text, int other, const char *what) CN_WUR;
+/* Queues a job runnable from run_after, inside the caller's transaction. */
+int sq_job_add(struct sq_conn *c, enum ca_job_kind kind, int64_t target_id,
+    int64_t run_after) CN_WUR;
+
+/* Binds a string of a fixed-size char array (stops at its NUL or its end). */
+int sq_bind_arr(sqlite3_stmt *s, int i, const char *arr, size_t size);
+/* Binds a status as its RFC 8555 string. */
+int sq_bind_status(sqlite3_stmt *s, int i, enum ca_status st);
+
+/* Column readers; each returns 0 or CN_ERR_STORE (logged) on a value that
+ * does not fit, which only a corrupted or foreign database contains. */
+/* Heap copy of a text column, NULL when SQL NULL. */
+char *sq_col_dup(sqlite3_stmt *s, int col);
+/* Copies a text column into dst[size]; NULL becomes "". */
+int sq_col_arr(struct sq_conn *c, sqlite3_stmt *s, int col, char *dst,
+    size_t size) CN_WUR;
+int sq_col_status(struct sq_conn *c, sqlite3_stmt *s, int col,
+    enum ca_status *out) CN_WUR;
+
+/* Readers of the SQ_CHALL_COLS columns starting at col into *out (filled
+ * only on success). */
+int sq_chall_row(struct sq_conn *c, sqlite3_stmt *s, int col,
+    struct ca_challenge *out) CN_WUR;
+/* Reads an authorization with its challenges from a statement whose rows
+ * are SQ_AUTHZ_COLS (one per challenge, challenge columns NULL when it has
+ * none), the statement already stepped to its first row. */
+int sq_authz_rows(struct sq_conn *c, sqlite3_stmt *s, struct ca_authz *out) CN_WUR;
+
+#endif
