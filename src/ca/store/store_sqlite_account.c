@@ -143,3 +143,37 @@ out:
 	sq_release(st, c);
 	return r;
 }
+
+int ca_store_account_rekey(struct ca_store *st, int64_t id, const char *thumbprint,
+    const char *jwk_json)
+{
+	struct sq_conn *c = NULL;
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	c = sq_acquire(st);
+	r = sq_begin(c);
+	if (r != 0)
+		goto out;
+	r = sq_stmt(c, SQ_ACCOUNT_REKEY, &s);
+	if (r != 0)
+		goto out;
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, thumbprint, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 3, jwk_json, -1, SQLITE_STATIC) != SQLITE_OK) {
+		r = sq_fail(c, "bind");
+		goto out;
+	}
+	/* The unique index on thumbprint turns a key in use into CN_ERR_CONFLICT. */
+	r = sq_exec(c, s);
+	if (r != 0)
+		goto out;
+	if (sq_changes(c) == 0) {
+		r = cn_err_set(CN_ERR_NOT_FOUND, "no such account");
+		goto out;
+	}
+	r = sq_commit(c);
+out:
+	sq_release(st, c);
+	return r;
+}

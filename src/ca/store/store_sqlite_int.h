@@ -54,6 +54,8 @@
 	    " FROM accounts WHERE thumbprint = ?1")                           \
 	X(ACCOUNT_UPDATE, "UPDATE accounts SET contact_json = "               \
 	    "coalesce(?2, '[]'), status = ?3, tos_agreed = ?4 WHERE id = ?1") \
+	X(ACCOUNT_REKEY, "UPDATE accounts SET thumbprint = ?2, jwk_json = ?3 " \
+	    "WHERE id = ?1")                                                  \
 	/* orders */                                                          \
 	X(AUTHZ_INSERT, "INSERT INTO authzs (account_id, status, id_type, "   \
 	    "id_value, wildcard, expires, created) "                          \
