@@ -308,8 +308,17 @@ static void lookup(struct ca_resolver *r, struct rq *qs, size_t nq, int64_t dead
 		e = ub_process(r->ctx); /* non-blocking when nothing arrived */
 		r->polling = false;
 		pthread_cond_broadcast(&r->cond);
-		if (e != 0)
+		if (e != 0) {
+			/* The pipe to libunbound's thread is broken: fail, don't spin. */
 			CN_LOG(CN_LOG_ERR, "validate", "ub_process: %s", ub_strerror(e));
+			for (i = 0; i < nq; i++) {
+				if (!qs[i].done) {
+					(void)ub_cancel(r->ctx, qs[i].async_id);
+					qs[i].err = e;
+					qs[i].done = true;
+				}
+			}
+		}
 	}
 	for (i = 0; i < nq; i++)
 		if (!qs[i].done)

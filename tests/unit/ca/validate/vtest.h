@@ -237,7 +237,12 @@ static inline void *vt_srv_main(void *p)
 {
 	struct vt_srv *s = p;
 	struct pollfd pf[2];
+	sigset_t pipe;
 
+	/* Our servers may write to a client that went away: no SIGPIPE here. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	for (;;) {
 		pf[0].fd = s->lfd;
 		pf[0].events = POLLIN;
