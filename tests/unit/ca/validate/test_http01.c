@@ -170,7 +170,7 @@ static void http_handle(int fd, void *arg)
 	memset(big, 'a', sizeof(big));
 
 	if (strncmp(path, "/hop/", 5) == 0) {
-		hop(fd, atoi(path + 5));
+		hop(fd, (int)strtol(path + 5, NULL, 10));
 		return;
 	}
 	if (strncmp(path, WK, strlen(WK)) != 0) {
@@ -179,7 +179,7 @@ static void http_handle(int fd, void *arg)
 	}
 	tok = path + strlen(WK);
 	if (strncmp(tok, "chain", 5) == 0) {
-		hop(fd, atoi(tok + 5));
+		hop(fd, (int)strtol(tok + 5, NULL, 10));
 	} else if (strcmp(tok, "good") == 0) {
 		respond(fd, 200, "Content-Type: application/octet-stream\r\n", KA, strlen(KA), true);
 	} else if (strcmp(tok, "crlf") == 0) {

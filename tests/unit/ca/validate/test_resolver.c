@@ -166,6 +166,7 @@ static void test_txt(void **state)
 static void test_dnssec_bogus(void **state)
 {
 	char path[] = "/tmp/cairn-ta-XXXXXX";
+	char path2[] = "/tmp/cairn-ta-XXXXXX";
 	struct ca_validate_cfg c = cfg;
 	struct ca_resolver *v = NULL;
 	char **a = NULL;
@@ -192,9 +193,17 @@ static void test_dnssec_bogus(void **state)
 	ca_addrs_free(a, n);
 	ca_resolver_free(v);
 	unlink(path);
-	/* a trust anchor file that is not one fails at creation */
+	/* a trust anchor file that is missing or not one fails at creation */
 	c.trust_anchor_file = "/nonexistent/cairn-ta";
 	assert_int_equal(ca_resolver_new(&c, &v), CN_ERR_USAGE);
+	fd = mkstemp(path2);
+	assert_true(fd >= 0);
+	dprintf(fd, "this is not a trust anchor\n");
+	close(fd);
+	c.trust_anchor_file = path2;
+	assert_int_equal(ca_resolver_new(&c, &v), CN_ERR_USAGE);
+	assert_non_null(strstr(cn_err_detail(), path2));
+	unlink(path2);
 }
 
 static void test_bad_config(void **state)
