@@ -91,7 +91,7 @@ out:
 
 void ca_handle_issuer_cert(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp)
 {
-	const char *der;
+	const unsigned char *der;
 	size_t len = 0;
 
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
