@@ -25,7 +25,8 @@
 #
 # Environment: PORT_RANGE (default 20000-29999), ISOLATE_NET (1), CAIRND
 # (build/cairnd), CLIENT_TIMEOUT (180 s per client run), REVOKE_REASON (4),
-# ACME_EMAIL (lego's account contact, which lego insists on), T_KEEP_TMP (0).
+# ACME_EMAIL (lego's account contact, which lego insists on), T_KEEP_TMP (1:
+# keep the temp dir where it is), CAIRND_START_TIMEOUT (30 s).
 #
 # Hooks (tests/integration/hooks/) source this file with T_HOOK_MODE=1: they
 # get the helper functions only (no namespace, temp dir or trap).
@@ -299,7 +300,7 @@ start_cairnd() {
   CAIRND_PID=$T_BG_PID
   export ACME_DIRECTORY=https://127.0.0.1:$port/directory ACME_CA_BUNDLE=$CAIRND_DATA/api-ca.pem
   export ACME_ISSUER_ROOT=$CAIRND_DATA/root.pem
-  if ! poll_until 30 _cairnd_ready; then
+  if ! poll_until "${CAIRND_START_TIMEOUT:-30}" _cairnd_ready; then
     t_log "cairnd did not come up; log:"; tail -n 30 "$T_TMP/cairnd.log" >&2
     return 1
   fi
@@ -607,7 +608,8 @@ _t_cleanup() {
 if [[ ${T_HOOK_MODE:-0} != 1 ]]; then
   # Loopback-only network namespace (see header).
   if [[ ${ISOLATE_NET:-1} == 1 && -z ${T_IN_NETNS:-} && $(id -u) -eq 0 ]] &&
-     command -v unshare >/dev/null && command -v ip >/dev/null; then
+     command -v unshare >/dev/null && command -v ip >/dev/null &&
+     unshare -n -- ip link set lo up 2>/dev/null; then
     export T_IN_NETNS=1
     exec unshare -n -- sh -c 'ip link set lo up && exec "$@"' sh bash "$0" "$@"
   fi
