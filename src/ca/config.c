@@ -36,6 +36,10 @@ static const struct opt opts[] = {
 	    "HOST:PORT of the HTTPS ACME API"},
 	{"base-url", OPT_STR, OFF(base_url), "", 0, 0,
 	    "external URL prefix of the API (default https://LISTEN)"},
+	{"http-listen", OPT_STR, OFF(http_listen), "127.0.0.1:14080", 0, 0,
+	    "HOST:PORT of the plain-HTTP listener for issuer certificates (AIA), OCSP and CRLs"},
+	{"http-base-url", OPT_STR, OFF(http_base_url), "", 0, 0,
+	    "external URL prefix of the plain-HTTP listener (default http://HTTP-LISTEN)"},
 	{"resolver", OPT_STR, OFF(resolver), "127.0.0.1:53", 0, 0,
 	    "HOST:PORT of the DNS server asked for every validation lookup"},
 	{"trust-anchor", OPT_STR, OFF(trust_anchor), "", 0, 0,
@@ -343,6 +347,23 @@ int ca_config_finish(struct ca_config *c)
 		free(c->base_url);
 		c->base_url = cn_buf_take(&b, NULL);
 	}
+	if (strchr(c->http_listen, ':') == NULL)
+		return cn_err_set(CN_ERR_USAGE, "--http-listen: expected HOST:PORT, got '%s'",
+		    c->http_listen);
+	if (c->http_base_url[0] == '\0') {
+		cn_buf_init(&b, 1024);
+		r = cn_buf_addf(&b, "http://%s", c->http_listen);
+		if (r != 0) {
+			cn_buf_free(&b);
+			return cn_err_set(CN_ERR_USAGE, "--http-listen is too long");
+		}
+		free(c->http_base_url);
+		c->http_base_url = cn_buf_take(&b, NULL);
+	}
+	if (strncmp(c->http_base_url, "http://", 7) != 0)
+		return cn_err_set(CN_ERR_USAGE, "--http-base-url must be an http:// URL (BR 7.1.2.7.7)");
+	while (c->http_base_url[0] && c->http_base_url[strlen(c->http_base_url) - 1] == '/')
+		c->http_base_url[strlen(c->http_base_url) - 1] = '\0';
 	/* No trailing slash: paths are appended as "/acme/...". */
 	while (c->base_url[0] && c->base_url[strlen(c->base_url) - 1] == '/')
 		c->base_url[strlen(c->base_url) - 1] = '\0';

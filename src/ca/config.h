@@ -21,6 +21,8 @@ struct ca_config {
 	char *data_dir;
 	char *listen;             /* HOST:PORT of the HTTPS ACME API */
 	char *base_url;           /* external URL prefix; default https://LISTEN */
+	char *http_listen;        /* HOST:PORT of the plain-HTTP listener (AIA, OCSP, CRLs) */
+	char *http_base_url;      /* its external URL prefix; default http://HTTP_LISTEN */
 	char *resolver;           /* HOST:PORT */
 	char *trust_anchor;       /* DNSSEC trust anchor file or "" */
 	int http01_port;

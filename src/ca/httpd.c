@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 
 struct ca_httpd {
 	struct MHD_Daemon *d;
+	const struct ca_ctx *ctx;
+	ca_httpd_handler *handler;
 };
 
 struct req_state {
@@ -139,7 +142,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     const char *method, const char *version, const char *upload_data, size_t *upload_data_size,
     void **con_cls)
 {
-	const struct ca_ctx *ctx = cls;
+	const struct ca_httpd *h = cls;
 	struct req_state *st = *con_cls;
 	struct query_acc q;
 	struct ca_req req;
@@ -178,7 +181,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	else if (q.failed)
 		ca_resp_problem(&resp, CN_ERR_MALFORMED, "query string is too long");
 	else
-		ca_acme_handle(ctx, &req, &resp);
+		h->handler(h->ctx, &req, &resp);
 	ret = send_resp(conn, &resp);
 	ca_req_cleanup(&req);
 	ca_resp_cleanup(&resp);
@@ -214,13 +217,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	CN_LOG(CN_LOG_DEBUG, "httpd", "%s", msg);
 }
 
-int ca_httpd_start(const struct ca_ctx *ctx, const char *listen, const char *cert_pem,
-    const char *key_pem, int threads, struct ca_httpd **out)
+int ca_httpd_start(const struct ca_ctx *ctx, ca_httpd_handler *handler, const char *listen,
+    const char *cert_pem, const char *key_pem, int threads, struct ca_httpd **out)
 {
 	struct sockaddr_storage ss;
 	unsigned int ss_len = 0;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS |
-	    MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	struct ca_httpd *h;
 	int r;
 
@@ -230,22 +232,31 @@ int ca_httpd_start(const struct ca_ctx *ctx, const char *listen, const char *cer
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h = cn_xcalloc(1, sizeof(*h));
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, (void *)ctx,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
-	    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CA_CONN_TIMEOUT_S,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, set_nodelay, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-	    MHD_OPTION_END);
+	h->ctx = ctx;
+	h->handler = handler;
+#define CA_MHD_COMMON_OPTIONS                                                   \
+	MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,                           \
+	MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,                     \
+	MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CA_CONN_TIMEOUT_S,         \
+	MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),               \
+	MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,                        \
+	MHD_OPTION_NOTIFY_CONNECTION, set_nodelay, NULL,                        \
+	MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,                              \
+	MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024
+	if (cert_pem)
+		h->d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, on_request, h,
+		    CA_MHD_COMMON_OPTIONS,
+		    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+		    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+		    MHD_OPTION_END);
+	else
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+		    CA_MHD_COMMON_OPTIONS, MHD_OPTION_END);
+#undef CA_MHD_COMMON_OPTIONS
 	if (h->d == NULL) {
 		free(h);
-		return cn_err_set(CN_ERR_IO, "cannot listen on %s (in use, or bad TLS key/certificate)",
-		    listen);
+		return cn_err_set(CN_ERR_IO, "cannot listen on %s%s", listen,
+		    cert_pem ? " (in use, or bad TLS key/certificate)" : " (in use?)");
 	}
 	*out = h;
 	return 0;

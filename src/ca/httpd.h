@@ -11,10 +11,16 @@
 struct ca_ctx;
 struct ca_httpd;
 
-/* Starts serving ctx on listen ("HOST:PORT", "[V6]:PORT") with the PEM
- * certificate and key; threads >= 1. */
-int ca_httpd_start(const struct ca_ctx *ctx, const char *listen, const char *cert_pem,
-    const char *key_pem, int threads, struct ca_httpd **out) CN_WUR;
+struct ca_req;
+struct ca_resp;
+/* Handles one request; must always fill resp. */
+typedef void ca_httpd_handler(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp);
+
+/* Starts serving handler on listen ("HOST:PORT", "[V6]:PORT"): HTTPS with
+ * the PEM certificate and key, or plain HTTP when cert_pem is NULL;
+ * threads >= 1. */
+int ca_httpd_start(const struct ca_ctx *ctx, ca_httpd_handler *handler, const char *listen,
+    const char *cert_pem, const char *key_pem, int threads, struct ca_httpd **out) CN_WUR;
 void ca_httpd_stop(struct ca_httpd *h);
 
 /* Splits "HOST:PORT" / "[V6]:PORT" into a numeric sockaddr (loopback,

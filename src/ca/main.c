@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	struct ca_signer *signer = NULL;
 	struct ca_resolver *resolver = NULL;
 	struct ca_jobs *jobs = NULL;
-	struct ca_httpd *httpd = NULL;
+	struct ca_httpd *httpd = NULL, *public_httpd = NULL;
 	enum cn_key_type key_type;
 	const char *api_names[CA_MAX_API_NAMES];
 	char *names_copy = NULL, *cert_pem = NULL, *key_pem = NULL;
@@ -160,12 +160,18 @@ int main(int argc, char **argv)
 	}
 	ctx.jobs = jobs;
 	if (ca_pki_api_tls(cfg.data_dir, &cert_pem, &key_pem) != 0 ||
-	    ca_httpd_start(&ctx, cfg.listen, cert_pem, key_pem, cfg.http_threads, &httpd) != 0) {
+	    ca_httpd_start(&ctx, ca_acme_handle, cfg.listen, cert_pem, key_pem, cfg.http_threads,
+	        &httpd) != 0) {
 		rc = die("starting the HTTPS listener");
 		goto out;
 	}
-	CN_LOG(CN_LOG_INFO, "main", "listening on %s, data in %s, resolver %s", cfg.listen,
-	    cfg.data_dir, cfg.resolver);
+	if (ca_httpd_start(&ctx, ca_public_handle, cfg.http_listen, NULL, NULL, 2,
+	        &public_httpd) != 0) {
+		rc = die("starting the plain-HTTP listener");
+		goto out;
+	}
+	CN_LOG(CN_LOG_INFO, "main", "ACME on https://%s, AIA on http://%s, data in %s, resolver %s",
+	    cfg.listen, cfg.http_listen, cfg.data_dir, cfg.resolver);
 	printf("cairnd: serving ACME directory %s/directory\n", cfg.base_url);
 	fflush(stdout);
 
@@ -182,6 +188,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	ca_httpd_stop(httpd);
+	ca_httpd_stop(public_httpd);
 	ca_jobs_stop(jobs);
 	ca_resolver_free(resolver);
 	ca_store_close(store);

@@ -182,7 +182,7 @@ int ca_work_finalize(const struct ca_ctx *ctx, int64_t order_id)
 	}
 	if (r != 0)
 		goto out;
-	aia = ca_url(ctx, "/acme/issuer-cert");
+	aia = ca_public_url(ctx, "/issuer-cert");
 	ir.subject_key = csr->pubkey;
 	ir.dns_names = dns;
 	ir.n_dns = n_dns;

@@ -292,10 +292,11 @@ start_cairnd() {
   [[ -n ${DNS_PORT:-} ]] || start_challtestsrv || return 1
   _challenge_ports || return 1
   port=$(free_port) || return 1
-  export CAIRND_BIN=$bin CAIRND_DATA=$T_TMP/cairnd ACME_SERVER=cairnd
+  CAIRND_HTTP_PORT=$(free_port) || return 1
+  export CAIRND_BIN=$bin CAIRND_DATA=$T_TMP/cairnd ACME_SERVER=cairnd CAIRND_HTTP_PORT
   mkdir -p "$CAIRND_DATA"
   t_bg cairnd "$bin" --data "$CAIRND_DATA" --listen "127.0.0.1:$port" \
-    --resolver "127.0.0.1:$DNS_PORT" --http01-port "$HTTP01_PORT" \
+    --http-listen "127.0.0.1:$CAIRND_HTTP_PORT" --resolver "127.0.0.1:$DNS_PORT" --http01-port "$HTTP01_PORT" \
     --tlsalpn01-port "$TLSALPN01_PORT" --allow-private-targets
   CAIRND_PID=$T_BG_PID
   export ACME_DIRECTORY=https://127.0.0.1:$port/directory ACME_CA_BUNDLE=$CAIRND_DATA/api-ca.pem

@@ -67,8 +67,11 @@ struct ca_resp {
 	bool no_nonce;                 /* do not add Replay-Nonce (e.g. /terms) */
 };
 
-/* Entry point: routes and handles one request. Always fills resp. */
+/* Entry point of the HTTPS API: routes and handles one request. Always fills resp. */
 void ca_acme_handle(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp);
+/* Entry point of the plain-HTTP listener (public.c): issuer certificates
+ * for AIA; OCSP and CRLs belong here too. */
+void ca_public_handle(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp);
 void ca_resp_cleanup(struct ca_resp *resp);
 void ca_req_cleanup(struct ca_req *req);
 
@@ -104,6 +107,8 @@ int ca_acme_auth(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *r
 
 /* ---- URLs and rendering (render.c) */
 char *ca_url(const struct ca_ctx *ctx, const char *fmt, ...) CN_PRINTF(2, 3);
+/* A URL on the plain-HTTP listener (http_base_url + path). Caller frees. */
+char *ca_public_url(const struct ca_ctx *ctx, const char *path);
 /* RFC 3339 UTC time, out has room for 32 bytes. */
 void ca_time_fmt(int64_t t, char out[32]);
 int ca_time_parse(const char *s, int64_t *out) CN_WUR;
@@ -143,7 +148,6 @@ void ca_handle_challenge(const struct ca_ctx *ctx, struct ca_req *req, struct ca
     int64_t id);
 void ca_handle_cert(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,
     const char *serial);
-void ca_handle_issuer_cert(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp);
 void ca_handle_revoke(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp);
 
 /* A fresh nonce value, stored (nonce.c). Caller frees. */

@@ -1,8 +1,7 @@
 /*
  * cert.c - certificate download, RFC 8555 section 7.4.2: POST-as-GET by the
  * account that ordered it returns application/pem-certificate-chain, the
- * end-entity certificate followed by the intermediate. Also the issuer
- * certificate (DER) that the AIA caIssuers URL of every certificate names.
+ * end-entity certificate followed by the intermediate.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -87,22 +86,4 @@ fail:
 out:
 	cn_buf_free(&pem);
 	ca_cert_cleanup(&c);
-}
-
-void ca_handle_issuer_cert(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp)
-{
-	const unsigned char *der;
-	size_t len = 0;
-
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-		ca_resp_header(resp, "Allow", "GET, HEAD");
-		ca_resp_problem(resp, CN_ERR_METHOD, "use GET");
-		return;
-	}
-	der = ca_signer_issuer_der(ctx->signer, &len);
-	resp->status = 200;
-	resp->content_type = "application/pkix-cert";
-	resp->body = cn_xmemdup(der, len);
-	resp->body_len = len;
-	resp->no_nonce = true;
 }

@@ -34,6 +34,16 @@ char *ca_url(const struct ca_ctx *ctx, const char *fmt, ...)
 	return cn_buf_take(&b, NULL);
 }
 
+char *ca_public_url(const struct ca_ctx *ctx, const char *path)
+{
+	struct cn_buf b;
+
+	cn_buf_init(&b, 4096);
+	if (cn_buf_adds(&b, ctx->cfg->http_base_url) != 0 || cn_buf_adds(&b, path) != 0)
+		abort(); /* both are bounded by config */
+	return cn_buf_take(&b, NULL);
+}
+
 void ca_time_fmt(int64_t t, char out[32])
 {
 	time_t tt = (time_t)t;

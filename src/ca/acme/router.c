@@ -76,8 +76,6 @@ static void route(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *
 		ca_handle_challenge(ctx, req, resp, id);
 	} else if (strncmp(p, "/acme/cert/", 11) == 0) {
 		ca_handle_cert(ctx, req, resp, p + 11);
-	} else if (path_is(p, "/acme/issuer-cert")) {
-		ca_handle_issuer_cert(ctx, req, resp);
 	} else if (path_is(p, "/terms")) {
 		handle_terms(req, resp);
 	} else {

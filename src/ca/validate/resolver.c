@@ -179,7 +179,7 @@ int ca_resolver_new(const struct ca_validate_cfg *cfg, struct ca_resolver **out)
 	     * ask the forwarder instead, so test deployments (and the interop
 	     * suites, which use example.test) work. Whether such names may be
 	     * issued for is the identifier policy's decision, not the resolver's. */
-	    {"local-zone:", "test. nodefault"},
+	    {"local-zone:", "test. transparent"},
 	};
 	struct ca_validate_cfg c;
 	struct ca_resolver *r = NULL;

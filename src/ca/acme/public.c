@@ -1,0 +1,47 @@
+/*
+ * public.c - the plain-HTTP listener's resources (--http-listen): what
+ * relying parties fetch without ACME. GET /issuer-cert returns the
+ * intermediate as DER (application/pkix-cert), the URL that every issued
+ * certificate's AIA caIssuers names (RFC 5280 section 4.2.2.1, BR 7.1.2.7.7).
+ */
+#include <string.h>
+
+#include "acme/acme.h"
+#include "mem.h"
+#include "signer/signer.h"
+
+#define CA_ISSUER_MAX_AGE_S 86400
+
+static void not_found(struct ca_resp *resp)
+{
+	static const char msg[] = "not found\n";
+
+	resp->status = 404;
+	resp->content_type = "text/plain";
+	resp->body = cn_xstrdup(msg);
+	resp->body_len = strlen(msg);
+}
+
+void ca_public_handle(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp)
+{
+	const unsigned char *der;
+	size_t len = 0;
+
+	resp->no_nonce = true;
+	if (strcmp(req->path, "/issuer-cert") != 0) {
+		not_found(resp);
+		return;
+	}
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		resp->status = 405;
+		resp->content_type = "text/plain";
+		ca_resp_header(resp, "Allow", "GET, HEAD");
+		return;
+	}
+	der = ca_signer_issuer_der(ctx->signer, &len);
+	resp->status = 200;
+	resp->content_type = "application/pkix-cert";
+	resp->body = cn_xmemdup(der, len);
+	resp->body_len = len;
+	ca_resp_header(resp, "Cache-Control", "public, max-age=%d", CA_ISSUER_MAX_AGE_S);
+}
