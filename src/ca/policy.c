@@ -2,9 +2,12 @@
  * policy.c - identifier syntax policy. DNS names: lower-cased LDH labels of
  * 1..63 octets, at most 253 in all, at least two labels, no trailing dot, a
  * final label that is not all digits, a wildcard only as a whole leftmost
- * "*." label. IP addresses (RFC 8738): IPv4 dotted quad or IPv6, normalized
- * to RFC 5952 text. Public-suffix and blocklist checks belong to the
- * validation-policy work (XXX #3).
+ * "*." label, no reserved LDH label ("--" in the third and fourth positions)
+ * other than an XN-label, and no name in an IP reverse zone (in-addr.arpa,
+ * ip6.arpa), as BR 7.1.2.7.12 requires. IP addresses (RFC 8738): IPv4
+ * dotted quad or IPv6, normalized to RFC 5952 text. Public-suffix and
+ * blocklist checks belong to the validation-policy work (XXX #3), and so
+ * does checking that an XN-label holds valid Punycode (a P-Label).
  */
 #include "policy.h"
 
@@ -16,11 +19,20 @@
 
 #include "mem.h"
 
+/* True when name is suffix or ends in "." suffix. */
+static bool dns_name_in_zone(const char *name, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && strcmp(name + len - n, suffix) == 0 &&
+	    (len == n || name[len - n - 1] == '.');
+}
+
 static int dns_name_check(const char *name)
 {
 	size_t len = strlen(name), label = 0, labels = 0;
 	bool all_digits = true;
-	const char *p;
+	const char *p, *start = name;
 
 	if (len == 0)
 		return cn_err_set(CN_ERR_REJECTED_ID, "empty DNS name");
@@ -35,10 +47,17 @@ static int dns_name_check(const char *name)
 			if (p[-1] == '-')
 				return cn_err_set(CN_ERR_REJECTED_ID,
 				    "a label of '%.253s' ends with a hyphen", name);
+			/* BR 7.1.2.7.12: P-Labels or Non-Reserved LDH Labels only. */
+			if (label >= 4 && start[2] == '-' && start[3] == '-' &&
+			    strncmp(start, "xn", 2) != 0)
+				return cn_err_set(CN_ERR_REJECTED_ID,
+				    "a label of '%.253s' is a reserved LDH label ('--' in positions 3-4)",
+				    name);
 			labels++;
 			if (*p == '\0')
 				break;
 			label = 0;
+			start = p + 1;
 			all_digits = true;
 			continue;
 		}
@@ -57,6 +76,11 @@ static int dns_name_check(const char *name)
 	if (all_digits)
 		return cn_err_set(CN_ERR_REJECTED_ID,
 		    "DNS name '%.253s' ends in a numeric label (an IP address is an \"ip\" identifier)", name);
+	/* BR 4.2.2 and 7.1.2.7.12 (effective 2026-03-15). */
+	if (dns_name_in_zone(name, len, "in-addr.arpa") || dns_name_in_zone(name, len, "ip6.arpa"))
+		return cn_err_set(CN_ERR_REJECTED_ID,
+		    "DNS name '%.253s' is in an IP reverse zone (an IP address is an \"ip\" identifier)",
+		    name);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* buf.c - bounded growable buffer. */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,14 @@ int cn_buf_add(struct cn_buf *b, const void *p, size_t n)
 {
 	size_t need, cap;
 
-	if (n > b->max || b->len > b->max - n)
+	/* len + n + 1 (the NUL) must not wrap either, whatever max is. */
+	if (n > b->max || b->len > b->max - n || b->len + n == SIZE_MAX)
 		return cn_err_set(CN_ERR_TOO_BIG, "more than %zu bytes", b->max);
 	need = b->len + n + 1;
 	if (need > b->cap) {
 		cap = b->cap ? b->cap : 64;
 		while (cap < need)
-			cap *= 2;
+			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 		b->data = cn_xrealloc(b->data, cap);
 		b->cap = cap;
 	}

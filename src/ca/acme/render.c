@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,27 +45,67 @@ char *ca_public_url(const struct ca_ctx *ctx, const char *path)
 	return cn_buf_take(&b, NULL);
 }
 
+/* RFC 3339 has four-digit years only: times outside years 0000-9999 are
+ * clamped to the nearest representable one. */
+#define CA_TIME_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
+#define CA_TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
+
 void ca_time_fmt(int64_t t, char out[32])
 {
-	time_t tt = (time_t)t;
+	time_t tt = (time_t)(t < CA_TIME_MIN ? CA_TIME_MIN : t > CA_TIME_MAX ? CA_TIME_MAX : t);
 	struct tm tm;
+	int n;
 
+	memset(&tm, 0, sizeof(tm));
 	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Not strftime's %Y, which does not pad years before 1000. */
+	n = snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (n != 20)
+		abort(); /* the clamp keeps every field to its width */
 }
 
+/* Reads exactly n ASCII digits at s; stops at the first other byte (NUL too). */
+static bool time_digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static int time_days_in_month(int year, int mon)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return mon == 2 && leap ? 29 : days[mon - 1];
+}
+
+/*
+ * RFC 3339 section 5.6 date-time, exactly: four-digit year, two-digit
+ * fields, "T" (or "t"), optional fraction (ignored), "Z" (or "z") or
+ * +hh:mm / -hh:mm. Section 5.7 bounds each field (the day by month and
+ * leap year; a leap second 60 is allowed and counts as the next second).
+ */
 int ca_time_parse(const char *s, int64_t *out)
 {
 	struct tm tm;
-	const char *p;
-	int64_t t, off = 0;
-	int n = 0;
+	const char *p = s;
+	int year, mon, mday, hour, min, sec, oh = 0, om = 0;
+	int64_t off = 0;
 
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2d%*[Tt]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	        &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+	if (!time_digits(p, 4, &year) || p[4] != '-' || !time_digits(p + 5, 2, &mon) ||
+	    p[7] != '-' || !time_digits(p + 8, 2, &mday) || (p[10] != 'T' && p[10] != 't') ||
+	    !time_digits(p + 11, 2, &hour) || p[13] != ':' || !time_digits(p + 14, 2, &min) ||
+	    p[16] != ':' || !time_digits(p + 17, 2, &sec))
 		return cn_err_set(CN_ERR_MALFORMED, "invalid RFC 3339 time '%.64s'", s);
-	p = s + n;
+	p += 19;
 	if (*p == '.') {
 		p++;
 		if (!isdigit((unsigned char)*p))
@@ -74,23 +115,28 @@ int ca_time_parse(const char *s, int64_t *out)
 	}
 	if (*p == 'Z' || *p == 'z') {
 		p++;
-	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
-	    isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
-	    isdigit((unsigned char)p[5])) {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+	} else if (*p == '+' || *p == '-') {
+		if (!time_digits(p + 1, 2, &oh) || p[3] != ':' || !time_digits(p + 4, 2, &om) ||
+		    oh > 23 || om > 59)
+			return cn_err_set(CN_ERR_MALFORMED, "invalid RFC 3339 time '%.64s'", s);
+		off = (int64_t)oh * 3600 + om * 60;
 		if (*p == '+')
 			off = -off;
 		p += 6;
 	} else {
 		return cn_err_set(CN_ERR_MALFORMED, "RFC 3339 time '%.64s' lacks a time zone", s);
 	}
-	if (*p != '\0' || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+	if (*p != '\0' || mon < 1 || mon > 12 || mday < 1 ||
+	    mday > time_days_in_month(year, mon) || hour > 23 || min > 59 || sec > 60)
 		return cn_err_set(CN_ERR_MALFORMED, "invalid RFC 3339 time '%.64s'", s);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = (int64_t)timegm(&tm);
-	*out = t + off;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = mday;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	*out = (int64_t)timegm(&tm) + off;
 	return 0;
 }
 
