@@ -75,6 +75,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "admin") == 0)
 		return ca_admin_main(argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "--options-markdown") == 0) {
+		ca_config_markdown(stdout); /* the table in README.md */
+		return 0;
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&vcfg, 0, sizeof(vcfg));
 	ca_config_defaults(&cfg);

@@ -593,6 +593,19 @@ _t_cleanup() {
     while read -r p _; do pids+=("$p"); done < "$T_TMP/.pids"
     t_stop "${pids[@]}"
   fi
+  # Our binaries may be ASan/UBSan builds: a report in any of their logs
+  # (LeakSanitizer's appears only at exit, hence after t_stop) fails the script.
+  local f
+  for f in "$T_TMP"/*.log; do
+    [[ -f $f ]] || continue
+    if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+      echo "FAIL sanitizer-$(basename "$f" .log)"
+      { echo "---- FAIL $T_NAME: sanitizer report in $(basename "$f"):";
+        grep -m5 -A12 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | sed 's/^/     | /'; } >&2
+      echo 1 > "$T_TMP/.failed"
+      rc=1
+    fi
+  done
   [[ -s $T_TMP/.failed || $rc -ne 0 ]] && keep=1
   if [[ -n $keep && ${T_KEEP_TMP:-0} != 1 ]]; then
     dest=$T_ROOT/build/test-logs/$T_NAME
