@@ -176,12 +176,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	req.body_len = st->body.len;
 	req.now = (int64_t)time(NULL);
 	cn_err_clear();
-	if (st->too_big)
-		ca_resp_problem(&resp, CN_ERR_TOO_BIG, "request body is larger than 65536 bytes");
-	else if (q.failed)
-		ca_resp_problem(&resp, CN_ERR_MALFORMED, "query string is too long");
-	else
-		h->handler(h->ctx, &req, &resp);
+	if (st->too_big) {
+		req.reject_code = CN_ERR_TOO_BIG;
+		req.reject_detail = "request body is larger than 65536 bytes";
+	} else if (q.failed) {
+		req.reject_code = CN_ERR_MALFORMED;
+		req.reject_detail = "query string is too long";
+	}
+	h->handler(h->ctx, &req, &resp);
 	ret = send_resp(conn, &resp);
 	ca_req_cleanup(&req);
 	ca_resp_cleanup(&resp);

@@ -20,11 +20,13 @@
 # The expected problem types are cairnd's (where RFC 8555 leaves a choice),
 # so this script always tests cairnd, whatever SERVER says.
 #
-# Environment: CAIRND (build/cairnd), STRICT_DOMAIN (strict.example.test),
+# Environment: CAIRND (build/asan/cairnd when it exists, so that every
+# malformed request also runs under ASan+UBSan; else build/cairnd), STRICT_DOMAIN (strict.example.test),
 # plus those of lib.sh (PORT_RANGE, CAIRND_START_TIMEOUT, ...).
 set -u
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
+[[ -z ${CAIRND:-} && -x $T_ROOT/build/asan/cairnd ]] && export CAIRND=$T_ROOT/build/asan/cairnd
 
 # Debian's python3 with python3-cryptography, not whatever python3 is first on PATH.
 PY=/usr/bin/python3

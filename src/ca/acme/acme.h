@@ -48,6 +48,8 @@ struct ca_req {
 	const unsigned char *body;
 	size_t body_len;
 	int64_t now;
+	int reject_code;               /* set by httpd for a request it could not read whole */
+	const char *reject_detail;
 	/* Filled by ca_acme_auth() for POST requests: */
 	struct cn_jws *jws;
 	EVP_PKEY *key;                 /* the key that signed (account's or embedded jwk) */

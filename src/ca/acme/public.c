@@ -28,6 +28,13 @@ void ca_public_handle(const struct ca_ctx *ctx, struct ca_req *req, struct ca_re
 	size_t len = 0;
 
 	resp->no_nonce = true;
+	if (req->reject_code != 0) {
+		resp->status = cn_err_http_status(req->reject_code);
+		resp->content_type = "text/plain";
+		resp->body = cn_xstrdup(req->reject_detail);
+		resp->body_len = strlen(resp->body);
+		return;
+	}
 	if (strcmp(req->path, "/issuer-cert") != 0) {
 		not_found(resp);
 		return;

@@ -89,7 +89,10 @@ void ca_acme_handle(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp
 	char *index = NULL;
 	int r;
 
-	route(ctx, req, resp);
+	if (req->reject_code != 0)
+		ca_resp_problem(resp, req->reject_code, req->reject_detail);
+	else
+		route(ctx, req, resp);
 	if (resp->status == 0)
 		ca_resp_problem(resp, CN_ERR_INTERNAL, "no response was produced");
 	if (!resp->no_nonce) {
