@@ -26,7 +26,7 @@ void cn_buf_init(struct cn_buf *b, size_t max);
 int cn_buf_add(struct cn_buf *b, const void *p, size_t n) CN_WUR;
 int cn_buf_adds(struct cn_buf *b, const char *s) CN_WUR;
 int cn_buf_addf(struct cn_buf *b, const char *fmt, ...) CN_PRINTF(2, 3) CN_WUR;
-int cn_buf_vaddf(struct cn_buf *b, const char *fmt, va_list ap) CN_WUR;
+int cn_buf_vaddf(struct cn_buf *b, const char *fmt, va_list ap) CN_PRINTF(2, 0) CN_WUR;
 /* Hands the data to the caller (never NULL; "" when empty); b is reset. */
 char *cn_buf_take(struct cn_buf *b, size_t *len);
 /* The contents as a C string (borrowed; "" when empty). */
