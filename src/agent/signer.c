@@ -277,7 +277,7 @@ static int reply_err(int fd, int code)
 
 static int op_load_key(struct signer_state *ss, int fd, const struct frame *fr)
 {
-	enum agent_key_slot slot;
+	enum agent_key_slot slot = AGENT_SLOT_ACCOUNT;
 	enum cn_key_type kt = CN_KEY_P256;
 	char *rel = NULL, *type = NULL, *path = NULL, *jwk_s = NULL;
 	EVP_PKEY *key = NULL;
@@ -360,7 +360,7 @@ out:
 
 static int op_jws(struct signer_state *ss, int fd, const struct frame *fr)
 {
-	enum agent_key_slot slot;
+	enum agent_key_slot slot = AGENT_SLOT_ACCOUNT;
 	char *kid = NULL, *nonce = NULL, *url = NULL, *payload = NULL, *jws = NULL;
 	unsigned flags;
 	int r;
@@ -411,7 +411,7 @@ out:
 
 static int op_csr(struct signer_state *ss, int fd, const struct frame *fr)
 {
-	enum agent_key_slot slot;
+	enum agent_key_slot slot = AGENT_SLOT_ACCOUNT;
 	char **names = NULL;
 	unsigned char *der = NULL;
 	size_t der_len = 0, n_dns = 0, n_names = 0, i;

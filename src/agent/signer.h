@@ -7,7 +7,7 @@
  * side (HTTP, JSON, PEM from the CA) never has a private key in its memory,
  * as in OpenBSD acme-client's keyproc. The signer only touches key files
  * under the state directory, by relative paths it checks against an
- * allow-list (accounts/.../*.key, archive/.../privkey.pem).
+ * allow-list (accounts/ID/NAME.key, archive/NAME/V/privkey.pem).
  *
  * The calls below are the client side, used by the network process; each
  * returns 0 or a CN_ERR_* code with the signer's error detail.

@@ -183,6 +183,8 @@ char *agent_account_id(const char *url)
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '.' || c == '-';
 
+		if (c == '.' && b.len == 0)
+			continue; /* never a hidden name, "." or ".." */
 		if (!ok) {
 			if (last_sep)
 				continue;
@@ -194,7 +196,7 @@ char *agent_account_id(const char *url)
 	}
 	while (b.len > 0 && b.data[b.len - 1] == '_')
 		b.data[--b.len] = '\0';
-	if (b.len == 0 || b.data[0] == '.') {
+	if (b.len == 0) {
 		if (cn_buf_adds(&b, "server") != 0)
 			abort();
 	}

@@ -110,10 +110,13 @@ int agent_tsig_key_parse(const char *text, char **name, char **alg, char **secre
 		p = next_token(p, tok, sizeof(tok));
 		if (p == NULL)
 			goto bad;
-		if (strcasecmp(key, "algorithm") == 0)
-			snprintf(kalg, sizeof(kalg), "%s", tok);
+		if (strcasecmp(key, "algorithm") == 0) {
+			if (strlen(tok) >= sizeof(kalg))
+				goto bad;
+			memcpy(kalg, tok, strlen(tok) + 1);
+		}
 		else if (strcasecmp(key, "secret") == 0)
-			snprintf(ksec, sizeof(ksec), "%s", tok);
+			memcpy(ksec, tok, sizeof(ksec)); /* both are 512 bytes, tok NUL-terminated */
 		p = next_token(p, tok, sizeof(tok));
 		if (p == NULL || strcmp(tok, ";") != 0)
 			goto bad;
