@@ -92,7 +92,7 @@ int agent_cmd_issue(struct agent_ctx *ctx)
 		agent_state_unlock(&ctx->st);
 	}
 	if (r != 0) {
-		agent_report(cfg.name, r);
+		agent_report("issue", r);
 		agent_cert_cfg_cleanup(&cfg);
 		return r == CN_ERR_USAGE ? AGENT_EXIT_USAGE : AGENT_EXIT_FAILED;
 	}

@@ -35,7 +35,7 @@
 #include "x509/csr.h"
 #include "x509/san.h"
 
-#define ISSUE_FIRST_POLL_MS 100
+#define ISSUE_FIRST_POLL_MS 25
 #define ISSUE_MAX_POLL_MS 5000
 #define ISSUE_MAX_RETRY_AFTER_S 60
 #define ISSUE_MAX_CSR_FILE (256 * 1024)
@@ -140,7 +140,7 @@ static void poll_wait(int round, long retry_after)
 	else if (retry_after >= 0)
 		ms = (retry_after > ISSUE_MAX_RETRY_AFTER_S ? ISSUE_MAX_RETRY_AFTER_S : retry_after) * 1000L;
 	else
-		ms = ISSUE_FIRST_POLL_MS << (round < 6 ? round : 6);
+		ms = ISSUE_FIRST_POLL_MS << (round < 8 ? round : 8); /* 50 ms, 100 ms, ... */
 	if (retry_after < 0 && ms > ISSUE_MAX_POLL_MS)
 		ms = ISSUE_MAX_POLL_MS;
 	if (round > 0 && retry_after == 0)

@@ -38,19 +38,19 @@ struct optdef {
 };
 
 static const struct optdef optdefs[] = {
-	{O_SERVER, "server", 0, "URL", C_NET,
+	{O_SERVER, "server", 0, "URL", C_ALL,
 	    "ACME directory URL of the CA (default " AGENT_DEFAULT_SERVER "); recorded per certificate"},
-	{O_CA_BUNDLE, "ca-bundle", 0, "PEM", C_NET,
+	{O_CA_BUNDLE, "ca-bundle", 0, "PEM", C_ALL,
 	    "trust only these CA certificates for the CA's HTTPS API (default: the system store); recorded per certificate"},
 	{O_STATE, "state", 0, "DIR", C_ALL, "state directory (default " AGENT_DEFAULT_STATE ")"},
-	{O_CONTACT, "contact", 0, "URI", C(ACCOUNT) | C(ISSUE),
+	{O_CONTACT, "contact", 0, "URI", C_ALL,
 	    "account contact, e.g. mailto:ops@example.com (an address without a scheme gets mailto:); repeatable"},
-	{O_AGREE_TOS, "agree-tos", 0, NULL, C(ACCOUNT) | C(ISSUE), "agree to the CA's terms of service"},
-	{O_EAB_KID, "eab-kid", 0, "KID", C(ACCOUNT) | C(ISSUE), "external account binding key identifier (RFC 8555 section 7.3.4)"},
-	{O_EAB_HMAC, "eab-hmac-key", 0, "KEY", C(ACCOUNT) | C(ISSUE), "external account binding MAC key, base64url"},
+	{O_AGREE_TOS, "agree-tos", 0, NULL, C_ALL, "agree to the CA's terms of service"},
+	{O_EAB_KID, "eab-kid", 0, "KID", C_ALL, "external account binding key identifier (RFC 8555 section 7.3.4)"},
+	{O_EAB_HMAC, "eab-hmac-key", 0, "KEY", C_ALL, "external account binding MAC key, base64url"},
 	{O_ACCOUNT_KEY_TYPE, "account-key-type", 0, "TYPE", C(ACCOUNT) | C(ISSUE),
 	    "key type of a new account key: p256 (default), p384, rsa2048, rsa3072, rsa4096, ed25519"},
-	{O_TIMEOUT, "timeout", 0, "SECONDS", C_NET, "give up on an order (validation, issuance) after this long (default 300)"},
+	{O_TIMEOUT, "timeout", 0, "SECONDS", C_ALL, "give up on an order (validation, issuance) after this long (default 300)"},
 	{O_VERBOSE, "verbose", 'v', NULL, C_ALL, "log protocol steps (debug level)"},
 	{O_QUIET, "quiet", 'q', NULL, C_ALL, "log errors only"},
 	{O_LOG_LEVEL, "log-level", 0, "LEVEL", C_ALL, "err, warn, info (default) or debug"},
@@ -348,7 +348,7 @@ void agent_opts_help(FILE *f, enum agent_cmd cmd)
 			fprintf(f, "  %-52s %s\n", cmddefs[i].synopsis, cmddefs[i].help);
 		fprintf(f, "\nGlobal options:\n");
 		for (i = 0; i < N_OPTDEFS; i++)
-			if ((optdefs[i].cmds & C_NET) == C_NET || (optdefs[i].cmds & C_ALL) == C_ALL)
+			if ((optdefs[i].cmds & C_ALL) == C_ALL)
 				opt_line(f, &optdefs[i]);
 		fprintf(f, "\nRun `cairn help COMMAND` for a command's options.\n%s", exit_help);
 		return;

@@ -483,11 +483,52 @@ out:
 int agent_stage_write(const struct agent_stage *sg, const char *file, const void *data,
     size_t len, mode_t mode)
 {
-	char *p = path_join(sg->abs, file);
-	int r;
+	/*
+	 * The staging directory is private to this run and is fsynced once
+	 * before it is renamed into place, so each file only needs its own
+	 * fsync (no temporary name, no directory fsync per file).
+	 */
+	const unsigned char *p = data;
+	char *path = path_join(sg->abs, file);
+	ssize_t w;
+	int fd, r = 0;
 
-	r = cn_file_write_atomic(p, data, len, mode);
-	free(p);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		r = cn_err_set(CN_ERR_IO, "create %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, mode) != 0) {
+		r = cn_err_set(CN_ERR_IO, "chmod %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r = cn_err_set(CN_ERR_IO, "write %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		r = cn_err_set(CN_ERR_IO, "fsync %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		r = cn_err_set(CN_ERR_IO, "close %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+out:
+	free(path);
 	return r;
 }
 

@@ -60,6 +60,7 @@ static void test_table(void **state)
 		{"issue --nope", CN_ERR_USAGE, AGENT_CMD_NONE},
 		{"issue -d", CN_ERR_USAGE, AGENT_CMD_NONE},
 		{"list --force", CN_ERR_USAGE, AGENT_CMD_NONE},          /* --force is renew's */
+		{"list --server https://x/ --ca-bundle /c", 0, AGENT_CMD_LIST}, /* global options */
 		{"renew --webroot /x", CN_ERR_USAGE, AGENT_CMD_NONE},    /* recorded, not given again */
 		{"account", CN_ERR_USAGE, AGENT_CMD_NONE},
 		{"account frob", CN_ERR_USAGE, AGENT_CMD_NONE},
