@@ -19,7 +19,7 @@
 #include "http/client.h"
 #include "signer.h"
 
-#define AGENT_ACME_NONCE_RETRIES 5    /* badNonce retries per request */
+#define AGENT_ACME_NONCE_RETRIES 10   /* badNonce retries per request (each costs one round trip) */
 #define AGENT_ACME_BUSY_RETRIES 3     /* 503/429 retries per request */
 #define AGENT_ACME_MAX_BUSY_WAIT 60   /* longest Retry-After honoured inline (s) */
 

@@ -770,11 +770,15 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 			cn_http_resp_cleanup(&resp);
 			st = obj_str(fin, "status");
 			if (st == NULL || strcmp(st, "valid") != 0) {
-				r = order_poll(a, order_url, "processing", "ready", deadline, ra, &order);
+				json_t *o = NULL;
+
 				json_decref(fin);
 				fin = NULL;
+				r = order_poll(a, order_url, "processing", "ready", deadline, ra, &o);
 				if (r != 0)
 					goto out;
+				json_decref(order);
+				order = o;
 			} else {
 				json_decref(order);
 				order = fin;

@@ -51,9 +51,9 @@ static const struct optdef optdefs[] = {
 	{O_ACCOUNT_KEY_TYPE, "account-key-type", 0, "TYPE", C(ACCOUNT) | C(ISSUE),
 	    "key type of a new account key: p256 (default), p384, rsa2048, rsa3072, rsa4096, ed25519"},
 	{O_TIMEOUT, "timeout", 0, "SECONDS", C_ALL, "give up on an order (validation, issuance) after this long (default 300)"},
-	{O_VERBOSE, "verbose", 'v', NULL, C_ALL, "log protocol steps (debug level)"},
+	{O_VERBOSE, "verbose", 'v', NULL, C_ALL, "log progress (info level); twice: protocol steps (debug)"},
 	{O_QUIET, "quiet", 'q', NULL, C_ALL, "log errors only"},
-	{O_LOG_LEVEL, "log-level", 0, "LEVEL", C_ALL, "err, warn, info (default) or debug"},
+	{O_LOG_LEVEL, "log-level", 0, "LEVEL", C_ALL, "err, warn (default; info for daemon), info or debug"},
 	{O_DOMAIN, "domain", 'd', "NAME", C(ISSUE),
 	    "DNS name, wildcard (*.example.com, dns-01 only) or IP address to certify; repeatable"},
 	{O_NAME, "name", 0, "CERTNAME", C(ISSUE), "certificate name in the state directory (default: the first -d)"},
@@ -176,7 +176,7 @@ static int opt_apply(struct agent_opts *o, const struct optdef *d, const char *v
 	case O_EAB_HMAC: o->eab_hmac_key = v; return 0;
 	case O_ACCOUNT_KEY_TYPE: o->account_key_type = v; return 0;
 	case O_TIMEOUT: return parse_long(d->name, v, 1, 86400, &o->timeout_s);
-	case O_VERBOSE: o->log_level = CN_LOG_DEBUG; return 0;
+	case O_VERBOSE: o->log_level = o->log_level >= CN_LOG_INFO ? CN_LOG_DEBUG : CN_LOG_INFO; return 0;
 	case O_QUIET: o->log_level = CN_LOG_ERR; return 0;
 	case O_LOG_LEVEL: return cn_log_level_parse(v, &o->log_level);
 	case O_DOMAIN: return list_add(o->domains, &o->n_domains, v, d->name);
@@ -229,7 +229,7 @@ int agent_opts_parse(int argc, char **argv, struct agent_opts *o)
 	int k, r;
 
 	memset(o, 0, sizeof(*o));
-	o->log_level = CN_LOG_INFO;
+	o->log_level = -1; /* unset: decided by the command below */
 	o->timeout_s = 300;
 	o->check_interval_s = 43200;
 	for (k = 1; k < argc; k++) {
@@ -256,11 +256,27 @@ int agent_opts_parse(int argc, char **argv, struct agent_opts *o)
 			d = opt_find_short(a[1]);
 			if (d == NULL)
 				return cn_err_set(CN_ERR_USAGE, "unknown option '-%c'", a[1]);
-			if (a[2] != '\0') {
-				if (d->arg == NULL)
-					return cn_err_set(CN_ERR_USAGE, "-%c takes no value", a[1]);
-				v = a + 2;
+			if (a[2] != '\0' && d->arg == NULL) {
+				/* bundled flags: -vv, -vq */
+				const char *f;
+
+				for (f = a + 1; *f != '\0'; f++) {
+					const struct optdef *fd = opt_find_short(*f);
+
+					if (fd == NULL || fd->arg != NULL)
+						return cn_err_set(CN_ERR_USAGE, "bad option bundle '%s'", a);
+					if (fd->id == O_HELP) {
+						help = true;
+						continue;
+					}
+					r = opt_apply(o, fd, NULL);
+					if (r != 0)
+						return r;
+				}
+				continue;
 			}
+			if (a[2] != '\0')
+				v = a + 2;
 		}
 		if (d == NULL) {
 			/* a word: the command, the account subcommand, or an argument */
@@ -312,6 +328,8 @@ int agent_opts_parse(int argc, char **argv, struct agent_opts *o)
 	    strcmp(o->sub, "update") != 0 && strcmp(o->sub, "deactivate") != 0 &&
 	    strcmp(o->sub, "rollover") != 0)
 		return cn_err_set(CN_ERR_USAGE, "unknown account command '%s'", o->sub);
+	if (o->log_level < 0)
+		o->log_level = o->cmd == AGENT_CMD_DAEMON ? CN_LOG_INFO : CN_LOG_WARN;
 	if (o->server == NULL)
 		o->server = AGENT_DEFAULT_SERVER;
 	if (o->state_dir == NULL)

@@ -89,7 +89,7 @@ static void test_values(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&o, "issue -d a.example -db.example --name web --key-type rsa2048 "
-	    "--standalone 127.0.0.1:5002 --deploy-hook true -v"), 0);
+	    "--standalone 127.0.0.1:5002 --deploy-hook true -v -v"), 0);
 	assert_int_equal(o.n_domains, 2);
 	assert_string_equal(o.domains[0], "a.example");
 	assert_string_equal(o.domains[1], "b.example");
@@ -102,6 +102,17 @@ static void test_values(void **state)
 	assert_false(o.server_set);
 	assert_string_equal(o.state_dir, AGENT_DEFAULT_STATE);
 	assert_int_equal(o.timeout_s, 300);
+	assert_int_equal(parse(&o, "renew"), 0);
+	assert_int_equal(o.log_level, CN_LOG_WARN);
+	assert_int_equal(parse(&o, "renew -v"), 0);
+	assert_int_equal(o.log_level, CN_LOG_INFO);
+	assert_int_equal(parse(&o, "renew -vv"), 0);
+	assert_int_equal(o.log_level, CN_LOG_DEBUG);
+	assert_int_equal(parse(&o, "renew -vd"), CN_ERR_USAGE);
+	assert_int_equal(parse(&o, "daemon"), 0);
+	assert_int_equal(o.log_level, CN_LOG_INFO);
+	assert_int_equal(parse(&o, "daemon -q"), 0);
+	assert_int_equal(o.log_level, CN_LOG_ERR);
 
 	assert_int_equal(parse(&o, "account update --contact a@b.c --contact mailto:x@y.z --state /s"), 0);
 	assert_string_equal(o.sub, "update");
