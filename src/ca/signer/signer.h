@@ -1,0 +1,143 @@
+/*
+ * signer.h - the only interface to the CA's private keys (DESIGN.md, STYLE.md
+ * section 9): creating the PKI on first start, and signing subscriber
+ * certificates under the CA/B Forum BR 7.1.2.7 profile.
+ *
+ * It runs in-process for now; requests are plain values (names, serial,
+ * times, URLs and the subject's public key) and results are DER, so that a
+ * separate signer process can serve the same calls over a socketpair later.
+ * The signer re-checks every request against the issuance profile before
+ * signing; callers are not trusted to have done so.
+ *
+ * Files in the data directory (keys mode 0600, all written atomically):
+ *   root.pem root-key.pem                  the root CA (root-key.pem may be
+ *                                          moved offline once the
+ *                                          intermediate exists)
+ *   intermediate.pem intermediate-key.pem  the issuing CA
+ *   api-ca.pem api-ca-key.pem              a separate CA for the API's TLS
+ *   api-cert.pem api-key.pem               the HTTPS API's certificate
+ */
+#ifndef CA_SIGNER_H
+#define CA_SIGNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "err.h"
+#include "x509/key.h"
+
+/* A serial from ca_serial_new: 16 octets. */
+#define CA_SERIAL_LEN 16
+/* Shortest serial the signer accepts: 9 octets hold >= 64 random bits
+ * (BR 7.1.2.7 serialNumber). */
+#define CA_SERIAL_MIN_LEN 9
+/* RFC 5280 4.1.2.2. */
+#define CA_SERIAL_MAX_LEN 20
+/* Longest URL in AIA or CRL DP. */
+#define CA_URL_MAX 1024
+/* ub-common-name (RFC 5280 appendix A). */
+#define CA_CN_MAX 64
+
+/*
+ * Creates the CA and API TLS hierarchies in data_dir (created 0700 if
+ * missing) unless they exist; an existing hierarchy is only checked (keys
+ * match certificates, each certificate is signed by its CA) and never
+ * changed, whatever ca_key_type and api_names say now.
+ *   root: self-signed, "O=cairn, CN=cairn Root CA <6 hex>", 20 years,
+ *         basicConstraints CA critical, keyUsage keyCertSign+cRLSign
+ *         critical, SKI, AKI
+ *   intermediate: signed by the root, 8 years, pathLen 0, keyUsage
+ *         digitalSignature (so it may sign OCSP responses, BR 7.1.2.10.7)
+ *         +keyCertSign+cRLSign, EKU serverAuth, certificatePolicies DV,
+ *         SKI, AKI
+ *   api-ca: self-signed like the root, pathLen 0
+ *   api-cert: 1 year, serverAuth, SAN from api_names (IP literals become
+ *         iPAddress, the rest dNSName), CN the first name
+ * ca_key_type: CN_KEY_P256 (default), CN_KEY_P384 or CN_KEY_RSA2048..4096,
+ * used for all four keys. api_names NULL/0 means localhost, 127.0.0.1, ::1.
+ * Errors: CN_ERR_USAGE (key type, a name), CN_ERR_IO (files, an inconsistent
+ * or partial hierarchy), CN_ERR_CRYPTO.
+ */
+int ca_pki_init(const char *data_dir, enum cn_key_type ca_key_type,
+    const char *const *api_names, size_t n_api_names) CN_WUR;
+
+/*
+ * Reads the API TLS certificate (without api-ca) and its key as PEM for the
+ * HTTPS server, after checking that they parse and match. Caller frees
+ * *cert_pem with free and *key_pem with cn_free_secret(p, strlen(p)).
+ * CN_ERR_NOT_FOUND, CN_ERR_IO, CN_ERR_BAD_KEY, CN_ERR_MALFORMED.
+ */
+int ca_pki_api_tls(const char *data_dir, char **cert_pem, char **key_pem) CN_WUR;
+
+struct ca_signer;
+
+/*
+ * Loads intermediate.pem and intermediate-key.pem from data_dir once (the
+ * key is decoded once and kept). Caller frees with ca_signer_free.
+ * CN_ERR_NOT_FOUND, CN_ERR_IO, CN_ERR_BAD_KEY, CN_ERR_MALFORMED.
+ */
+int ca_signer_open(const char *data_dir, struct ca_signer **out) CN_WUR;
+void ca_signer_free(struct ca_signer *s);
+
+struct ca_issue_req {
+	EVP_PKEY *subject_key;
+	const char *const *dns_names;
+	size_t n_dns;
+	const char *const *ip_addrs;
+	size_t n_ip;
+	const char *common_name;    /* NULL for none */
+	const unsigned char *serial; /* big-endian, positive, minimal */
+	size_t serial_len;
+	int64_t not_before, not_after; /* Unix seconds */
+	const char *aia_issuer_url; /* caIssuers URL or NULL */
+	const char *ocsp_url;       /* or NULL */
+	const char *crl_url;        /* or NULL */
+};
+
+/*
+ * Signs a subscriber certificate (BR 7.1.2.7, domain validated): v3; issuer
+ * the intermediate's subject byte for byte; subject CN only when
+ * common_name is given (it must be one of the names, 64 characters at
+ * most); subjectAltName of dns_names (lower-cased) then ip_addrs, critical
+ * when the subject is empty; keyUsage digitalSignature (+keyEncipherment for
+ * RSA keys) critical; extKeyUsage serverAuth only; basicConstraints CA:FALSE
+ * critical; AKI; SKI; AIA (OCSP, caIssuers) when a URL is given; CRL DP when
+ * given; certificatePolicies 2.23.140.1.2.1. Signed with SHA-256 (SHA-384
+ * for a P-384 intermediate) and verified before it is returned.
+ *
+ * Checks: the subject key passes cn_key_policy_check and is not the CA's
+ * key (CN_ERR_BAD_KEY); at least one name, each a valid host name or IP
+ * address (CN_ERR_REJECTED_ID); the commonName (CN_ERR_BAD_CSR); serial of
+ * CA_SERIAL_MIN_LEN..CA_SERIAL_MAX_LEN octets, positive and minimally
+ * encoded; not_before < not_after, not_before within 48 hours of now (BR
+ * 7.1.2.7) and a validity period (not_after - not_before + 1 s) no longer
+ * than BR 6.3.2 allows on the day of signing (398, 200, 100, 47 days); URLs
+ * "http://" printable ASCII of at most CA_URL_MAX characters
+ * (CN_ERR_INTERNAL: these come from cairnd itself).
+ *
+ * *der is the certificate (caller frees with free). Thread-safe: any number
+ * of threads may issue through one signer at once.
+ */
+int ca_signer_issue(struct ca_signer *s, const struct ca_issue_req *req,
+    unsigned char **der, size_t *der_len) CN_WUR;
+
+/* 16 CSPRNG octets, the first in 0x01..0x7f, so that the DER INTEGER is
+ * positive and exactly 16 octets long (>= 120 random bits). CN_ERR_CRYPTO. */
+int ca_serial_new(unsigned char out[CA_SERIAL_LEN]) CN_WUR;
+/* Lower-case hex of at most 23 octets (longer input is cut; never happens
+ * for serials, which are at most 20). */
+void ca_serial_hex(const unsigned char *serial, size_t len, char out[48]);
+
+/* The intermediate certificate as PEM (borrowed; valid until
+ * ca_signer_free), appended after the leaf in certificate downloads. */
+const char *ca_signer_chain_pem(const struct ca_signer *s);
+/* The intermediate certificate as DER (borrowed). */
+const unsigned char *ca_signer_issuer_der(const struct ca_signer *s, size_t *len);
+/* Borrowed: the intermediate's public key and certificate (for OCSP/CRL). */
+EVP_PKEY *ca_signer_issuer_pubkey(const struct ca_signer *s);
+X509 *ca_signer_issuer_cert(const struct ca_signer *s);
+
+#endif
