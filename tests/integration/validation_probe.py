@@ -498,9 +498,14 @@ def ssrf_cases(R, acme):
         verify_cert(cl.certificate(cl.finalize(url, [], [pub])), ips=[pub])
     R.case("ssrf-ip-identifier-public-valid", ip_public)
 
+    counter = [0]
+
     def redirect(target_of, *details):
-        """pub redirects the challenge to target_of(token); that hop must be refused."""
-        name = n("pub")
+        """A name on pub redirects the challenge to target_of(token); that hop
+        must be refused when details are given, else followed."""
+        counter[0] += 1
+        name = n(f"redir{counter[0]}")
+        set_a(name, pub)
         o, url = cl.new_order([("dns", name)])
         az, ch = cl.challenge(o["authorizations"][0], "http-01")
         tok, ka = ch["token"], cl.ka(ch["token"])
