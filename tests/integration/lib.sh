@@ -26,7 +26,8 @@
 # Environment: PORT_RANGE (default 20000-29999), ISOLATE_NET (1), CAIRND
 # (build/cairnd), CLIENT_TIMEOUT (180 s per client run), REVOKE_REASON (4),
 # ACME_EMAIL (lego's account contact, which lego insists on), T_KEEP_TMP (1:
-# keep the temp dir where it is), CAIRND_START_TIMEOUT (30 s).
+# keep the temp dir where it is), CAIRND_START_TIMEOUT (30 s), CAIRND_ARGS (extra
+# cairnd options, after the defaults of start_cairnd).
 #
 # Hooks (tests/integration/hooks/) source this file with T_HOOK_MODE=1: they
 # get the helper functions only (no namespace, temp dir or trap).
