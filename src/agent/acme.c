@@ -10,6 +10,8 @@
 #include "acme.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +22,18 @@
 #include "mem.h"
 
 volatile int agent_stop_requested;
+
+int agent_err_prefix(int code, const char *fmt, ...)
+{
+	char prev[512], pre[512];
+	va_list ap;
+
+	snprintf(prev, sizeof(prev), "%s", cn_err_detail());
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	return cn_err_set(code, "%s: %s", pre, prev);
+}
 
 void agent_sleep_ms(long ms)
 {
@@ -82,7 +96,7 @@ int agent_acme_open(const char *dir_url, const char *ca_bundle, long timeout_ms,
 	}
 	r = cn_json_parse_object(resp.body, resp.body_len, &a->dir);
 	if (r != 0) {
-		r = cn_err_set(r, "directory %s: %s", dir_url, cn_err_detail());
+		r = agent_err_prefix(r, "directory %s", dir_url);
 		goto out;
 	}
 	a->u_new_nonce = dir_url_member(a->dir, "newNonce");
@@ -245,7 +259,7 @@ int agent_acme_post_as(struct agent_acme *a, enum agent_key_slot slot, const cha
 		    cn_http_is_type(&rs, "application/problem+json"))) {
 			r = cn_json_parse_object(rs.body, rs.body_len, &j);
 			if (r != 0) {
-				r = cn_err_set(r, "%s: %s", url, cn_err_detail());
+				r = agent_err_prefix(r, "%s", url);
 				goto out;
 			}
 		}

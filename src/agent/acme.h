@@ -68,6 +68,13 @@ int agent_acme_post_as(struct agent_acme *a, enum agent_key_slot slot, const cha
 /* Unauthenticated GET (renewalInfo, issuer certificates). */
 int agent_acme_get(struct agent_acme *a, const char *url, struct cn_http_resp *resp) CN_WUR;
 
+/*
+ * Prefixes this thread's error detail: records "<fmt ...>: <previous
+ * detail>" and returns code. (cn_err_set must not be given cn_err_detail()
+ * as an argument: it formats into that same buffer.)
+ */
+int agent_err_prefix(int code, const char *fmt, ...) CN_PRINTF(2, 3);
+
 /* Sleeps ms milliseconds (interrupted only by a termination request). */
 void agent_sleep_ms(long ms);
 

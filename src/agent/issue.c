@@ -504,7 +504,7 @@ static int stage_certs(const struct agent_stage *sg, const char *pem, size_t len
 	cn_buf_init(&full, 1 << 20);
 	r = cn_pem_certs_parse(pem, len, &sk);
 	if (r != 0) {
-		r = cn_err_set(r, "certificate from the CA: %s", cn_err_detail());
+		r = agent_err_prefix(r, "certificate from the CA");
 		goto out;
 	}
 	if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(sk, 0)), csr_key) != 1) {
@@ -821,7 +821,7 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 	status_record(ctx, cfg->name, &ci, 0, a);
 	r = run_deploy_hook(ctx, cfg, in->action, &ci, version);
 	if (r != 0)
-		r = cn_err_set(r, "%s is installed, but the deploy hook failed: %s", cfg->name, cn_err_detail());
+		r = agent_err_prefix(r, "%s is installed, but the deploy hook failed", cfg->name);
 out:
 	saved = r;
 	if (r != 0 && r != CN_ERR_USAGE && agent_cert_exists(&ctx->st, cfg->name) && version == 0) {

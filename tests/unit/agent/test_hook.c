@@ -40,6 +40,8 @@ static void test_failures(void **state)
 {
 	(void)state;
 	assert_int_equal(agent_hook_run("true", NULL, 0, NULL, 0), 0);
+	/* without arguments the command runs as written */
+	assert_int_equal(agent_hook_run("if true; then exit 0; fi", NULL, 0, NULL, 0), 0);
 	assert_int_equal(agent_hook_run("exit 3", NULL, 0, NULL, 0), CN_ERR_IO);
 	assert_non_null(strstr(cn_err_detail(), "status 3"));
 	assert_int_equal(agent_hook_run("kill -TERM $$", NULL, 0, NULL, 0), CN_ERR_IO);
