@@ -113,6 +113,8 @@ int agent_acme_open(const char *dir_url, const char *ca_bundle, long timeout_ms,
 	if (json_is_object(meta)) {
 		a->tos = dir_url_member(meta, "termsOfService");
 		a->eab_required = json_is_true(json_object_get(meta, "externalAccountRequired"));
+		if (json_is_object(json_object_get(meta, "profiles")))
+			a->profiles = json_object_get(meta, "profiles");
 	}
 	if (resp.replay_nonce != NULL)
 		a->nonce = cn_xstrdup(resp.replay_nonce);

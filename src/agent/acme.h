@@ -31,6 +31,7 @@ struct agent_acme {
 	const char *u_new_nonce, *u_new_account, *u_new_order, *u_revoke;
 	const char *u_key_change, *u_renewal_info; /* NULL when not offered */
 	const char *tos;                           /* meta.termsOfService or NULL */
+	const json_t *profiles;                    /* meta.profiles (draft-ietf-acme-profiles) or NULL */
 	bool eab_required;
 	char *nonce;
 	char *kid;                   /* account URL once known */

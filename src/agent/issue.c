@@ -273,6 +273,24 @@ static int new_order(struct agent_acme *a, const struct idents *id, const char *
 	size_t i;
 	int r;
 
+	if (profile != NULL && (a->profiles == NULL || json_object_get(a->profiles, profile) == NULL)) {
+		/* draft-ietf-acme-profiles 4: only request an advertised profile */
+		struct cn_buf names;
+		const char *k;
+		json_t *v;
+
+		cn_buf_init(&names, 1024);
+		json_object_foreach((json_t *)a->profiles, k, v) {
+			if (cn_buf_addf(&names, "%s%s", names.len ? ", " : "", k) != 0)
+				break;
+		}
+		r = cn_err_set(CN_ERR_USAGE, "the CA does not offer profile '%s' (%s%s)", profile,
+		    a->profiles ? "it offers: " : "it advertises no profiles", cn_buf_str(&names));
+		cn_buf_free(&names);
+		json_decref(p);
+		json_decref(ids);
+		return r;
+	}
 	for (i = 0; i < id->n_dns; i++)
 		json_array_append_new(ids, json_pack("{s:s,s:s}", "type", "dns", "value", id->dns[i]));
 	for (i = 0; i < id->n_ips; i++)

@@ -73,6 +73,27 @@ else
 	t_fail "issue-http01-standalone" "rc=$rc $(cat "$WORK/e.txt")"
 fi
 
+# ---- least privilege: only the signer process opens key files -------------------
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=open,openat,rename -o "$WORK/strace.txt" \
+		"${C[@]}" issue -d priv.example.test --standalone "$D" -q >/dev/null 2>&1; rc=$?
+	main=$(head -1 "$WORK/strace.txt" | awk '{print $1}')
+	keys=$(grep -E 'account\.key|privkey\.pem' "$WORK/strace.txt" | grep -v '^[0-9]* +++' || true)
+	if [[ $rc -eq 0 && -n $keys ]] && ! awk -v m="$main" '$1 == m' <<<"$keys" | grep -q . &&
+		grep -q 'account\.key' <<<"$keys" && grep -q 'privkey\.pem' <<<"$keys"; then
+		t_pass "privsep-only-signer-opens-keys"
+	else
+		t_fail "privsep-only-signer-opens-keys" "rc=$rc main=$main $(awk -v m="$main" '$1 == m' <<<"$keys" | head -2)"
+	fi
+else
+	t_fail "privsep-only-signer-opens-keys" "strace not installed"
+fi
+
+# ---- a profile the CA does not advertise is not requested --------------------------
+"${C[@]}" issue -d prof.example.test --profile classic --standalone "$D" 2>"$WORK/e.txt"; rc=$?
+[[ $rc -eq 64 ]] && grep -q "advertises no profiles" "$WORK/e.txt" && t_pass "profile-not-advertised" ||
+	t_fail "profile-not-advertised" "rc=$rc $(cat "$WORK/e.txt")"
+
 # ---- renew: not due, forced, --all --------------------------------------------
 serial1=$(serial_of "$cd_a/cert.pem")
 "${C[@]}" renew a.example.test -q; rc=$?
