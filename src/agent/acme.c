@@ -65,7 +65,7 @@ int agent_acme_open(const char *dir_url, const char *ca_bundle, long timeout_ms,
 	struct agent_acme *a = NULL;
 	const json_t *meta;
 	bool have_resp = false;
-	int r;
+	int tries, r;
 
 	memset(&ho, 0, sizeof(ho));
 	memset(&q, 0, sizeof(q));
@@ -82,9 +82,26 @@ int agent_acme_open(const char *dir_url, const char *ca_bundle, long timeout_ms,
 		goto out;
 	q.method = "GET";
 	q.url = dir_url;
-	r = cn_http_do(a->http, &q, &resp);
-	if (r != 0)
-		goto out;
+	for (tries = 0;; tries++) {
+		r = cn_http_do(a->http, &q, &resp);
+		if ((r == CN_ERR_CONNECTION || r == CN_ERR_TIMEOUT) && tries < AGENT_ACME_CONN_RETRIES &&
+		    !agent_stop_requested) {
+			CN_LOG(CN_LOG_WARN, "acme", "%s; retrying", cn_err_detail());
+			agent_sleep_ms(AGENT_ACME_CONN_RETRY_MS);
+			continue;
+		}
+		if (r != 0)
+			goto out;
+		if ((resp.status == 503 || resp.status == 429) && tries < AGENT_ACME_BUSY_RETRIES &&
+		    resp.retry_after >= 0 && resp.retry_after <= AGENT_ACME_MAX_BUSY_WAIT) {
+			CN_LOG(CN_LOG_INFO, "acme", "%s: HTTP %ld, retrying in %lds as the CA asks", dir_url,
+			    resp.status, resp.retry_after);
+			agent_sleep_ms(resp.retry_after * 1000L);
+			cn_http_resp_cleanup(&resp);
+			continue;
+		}
+		break;
+	}
 	have_resp = true;
 	if (resp.status != 200) {
 		struct cn_acme_problem p;
@@ -192,7 +209,7 @@ int agent_acme_post_as(struct agent_acme *a, enum agent_key_slot slot, const cha
 	struct cn_acme_problem prob;
 	char *jws = NULL;
 	json_t *j = NULL;
-	int nonce_tries = 0, busy_tries = 0, r;
+	int nonce_tries = 0, busy_tries = 0, conn_tries = 0, r;
 	bool have = false;
 
 	memset(&rs, 0, sizeof(rs));
@@ -223,6 +240,13 @@ int agent_acme_post_as(struct agent_acme *a, enum agent_key_slot slot, const cha
 			cn_http_resp_cleanup(&rs);
 		have = false;
 		r = cn_http_do(a->http, &q, &rs);
+		if ((r == CN_ERR_CONNECTION || r == CN_ERR_TIMEOUT) && conn_tries < AGENT_ACME_CONN_RETRIES) {
+			/* the nonce may or may not have been consumed: take a fresh one */
+			conn_tries++;
+			CN_LOG(CN_LOG_WARN, "acme", "%s; retrying", cn_err_detail());
+			agent_sleep_ms(AGENT_ACME_CONN_RETRY_MS);
+			continue;
+		}
 		if (r != 0)
 			goto out;
 		have = true;

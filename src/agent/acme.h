@@ -2,7 +2,9 @@
  * acme.h - the client side of RFC 8555 as cairn speaks it: one session per
  * CA (directory, nonce pool of one, account URL), signed POSTs through the
  * signer, and the recovery rules of section 6.5 (badNonce: retry with the
- * nonce the error carried) and of RFC 9110 Retry-After on 429/503.
+ * nonce the error carried), RFC 9110 Retry-After on 429/503 (waits of up
+ * to AGENT_ACME_MAX_BUSY_WAIT seconds), and one retry after a dropped
+ * connection or a timeout.
  *
  * Every failure leaves a one-line detail (cn_err_detail) naming the CA's
  * problem type and detail when the CA sent one.
@@ -22,6 +24,8 @@
 #define AGENT_ACME_NONCE_RETRIES 10   /* badNonce retries per request (each costs one round trip) */
 #define AGENT_ACME_BUSY_RETRIES 3     /* 503/429 retries per request */
 #define AGENT_ACME_MAX_BUSY_WAIT 60   /* longest Retry-After honoured inline (s) */
+#define AGENT_ACME_CONN_RETRIES 1     /* retries after a failed connection or timeout */
+#define AGENT_ACME_CONN_RETRY_MS 1000
 
 struct agent_acme {
 	struct cn_http *http;
