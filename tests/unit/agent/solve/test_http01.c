@@ -55,7 +55,7 @@ static void test_hostport(void **state)
 		const char *in, *addr;
 		int port, rc;
 	} cases[] = {
-		{"80", "0.0.0.0", 80, 0},
+		{"80", "::", 80, 0},
 		{"127.0.0.1:5002", "127.0.0.1", 5002, 0},
 		{"[::1]:443", "::1", 443, 0},
 		{"::1:443", NULL, 0, CN_ERR_USAGE},
