@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "file.h"
 #include "hook.h"
+#include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -333,8 +334,14 @@ out:
  * Fetches each authorization; for pending ones picks the configured
  * challenge and presents it. *ch gets the presented challenges.
  */
+struct journal_ref {
+	const struct agent_state *st;
+	const char *name;
+	const struct agent_solver_cfg *scfg;
+};
+
 static int authorize(struct agent_acme *a, struct agent_solver *solver, const char *type,
-    const json_t *order, struct agent_chall **chs_out, size_t *n_out)
+    const json_t *order, const struct journal_ref *jr, struct agent_chall **chs_out, size_t *n_out)
 {
 	const json_t *authzs = json_object_get(order, "authorizations"), *u;
 	struct agent_chall *chs = NULL;
@@ -415,6 +422,11 @@ static int authorize(struct agent_acme *a, struct agent_solver *solver, const ch
 		r = agent_chall_prepare(ch, a->thumbprint);
 		if (r != 0)
 			goto out;
+		if (agent_journal_needed(jr->scfg)) {
+			r = agent_journal_add(jr->st, jr->name, jr->scfg, ch);
+			if (r != 0)
+				goto out;
+		}
 		r = solver->ops->present(solver, ch);
 		if (r != 0)
 			goto out;
@@ -683,6 +695,7 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 	if (r != 0)
 		goto out;
 	staged = true;
+	agent_journal_replay(&ctx->st, cfg->name); /* leftovers of a killed run */
 	/* the CSR: the user's, or one for a fresh key made by the signer */
 	if (cfg->csr != NULL) {
 		r = csr_read(cfg->csr, &csr_der, &csr_len);
@@ -732,7 +745,11 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 		r = agent_solver_new(&scfg, &solver);
 		if (r != 0)
 			goto out;
-		r = authorize(a, solver, cfg->challenge, order, &chs, &n_chs);
+		{
+			struct journal_ref jr = {&ctx->st, cfg->name, &scfg};
+
+			r = authorize(a, solver, cfg->challenge, order, &jr, &chs, &n_chs);
+		}
 		if (r != 0)
 			goto out;
 		if (n_chs > 0) {
@@ -760,6 +777,7 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 		challenges_cleanup(solver, chs, n_chs);
 		chs = NULL;
 		n_chs = 0;
+		agent_journal_clear(&ctx->st, cfg->name);
 	}
 	if (st == NULL || (strcmp(st, "ready") != 0 && strcmp(st, "valid") != 0 &&
 	    strcmp(st, "processing") != 0)) {
@@ -850,7 +868,10 @@ out:
 		status_record(ctx, cfg->name, NULL, r, NULL);
 		cn_err_set(r, "%s", detail);
 	}
-	challenges_cleanup(solver, chs, n_chs);
+	if (chs != NULL) {
+		challenges_cleanup(solver, chs, n_chs);
+		agent_journal_clear(&ctx->st, cfg->name);
+	}
 	agent_solver_free(solver);
 	if (staged)
 		agent_stage_abort(&sg);
