@@ -23,7 +23,7 @@ static void test_replay_webroot(void **state)
 	struct agent_solver_cfg scfg;
 	struct agent_solver *s = NULL;
 	struct agent_chall c;
-	char dir[64], wr[128], p[256], victim[128];
+	char dir[64], wr[128], p[256], victim[256];
 	static const char bad[] = "[{\"challenge\":\"http-01\",\"webroot\":\"%s\",\"ident_type\":\"dns\","
 	    "\"ident\":\"a.example\",\"token\":\"../../victim-xxxxxxxxxx\"}]";
 	char body[512];
