@@ -305,6 +305,14 @@ verdict revoke-no-reason
 run rev4 "${R[@]}" revoke k-p384.example.test
 [[ $RC -eq 1 ]] && one_line rev4 "urn:ietf:params:acme:error:alreadyRevoked: "
 verdict revoke-twice-alreadyRevoked
+# A revoked certificate is renewed only with --force (then it is replaced).
+K=$S/certs/k-p384.example.test
+run revrenew "${R[@]}" renew k-p384.example.test
+[[ $RC -eq 2 ]] && revoked_at_cairnd "$K/cert.pem" 1
+verdict renew-revoked-needs-force-exit-2
+run revforce "${R[@]}" renew k-p384.example.test --force
+[[ $RC -eq 0 ]] && certdir_ok "$K" "$K/privkey.pem" k-p384.example.test
+verdict renew-revoked-force
 
 # --------------------------------------------------------- crash safety ---
 # kill -9 while an order waits on the dns-01 hook: "crash" is issued again
@@ -360,6 +368,19 @@ run crash3 "${R[@]}" renew crash --force
   [[ -z $(dns_query _acme-challenge.crash2.example.test TXT) ]]
 verdict crash-kill9-random-points
 unset CAIRN_HOOK_BLOCK
+
+# --------------------------------------------------- account key types ---
+# p256 (the default) and p384 (rollover below) are the main account's; each
+# other type registers its own account, signs an order and rolls over.
+for kt in rsa2048 ed25519; do
+  SK=$T_TMP/state-$kt
+  CK=("$CAIRN" --server "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" --state "$SK")
+  run "acct-$kt" "${CK[@]}" account register --agree-tos --account-key-type "$kt"
+  rr=$RC
+  run "acct-$kt-issue" "${CK[@]}" issue -d "acct-$kt.example.test" --standalone "$D"
+  [[ $rr -eq 0 && $RC -eq 0 ]] && certdir_ok "$SK/certs/acct-$kt.example.test" "$SK/certs/acct-$kt.example.test/privkey.pem"
+  verdict "account-key-type-$kt"
+done
 
 # ------------------------------------------------- account key rollover ---
 TH1=$(openssl pkey -in "$ACCT_KEY" -pubout 2>/dev/null | sha256sum)
