@@ -4,8 +4,8 @@
  * reader-writer lock. Readers copy the response out under the read lock, so
  * an entry is freed only by a writer. The hash is seeded with random bits at
  * creation, since the serials of "unknown" entries are chosen by clients.
- * The ETag (RFC 9919 section 7.2: hex SHA-256 of the OCSPResponse) is
- * computed once, when an entry is stored.
+ * The ETag (RFC 9919 section 7.2: hex SHA-256 of the OCSPResponse) and
+ * the HTTP dates are computed once, when an entry is stored.
  */
 #include "revocation/ocsp_cache.h"
 
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -33,6 +34,8 @@ struct entry {
 	int64_t store_id;
 	bool unknown;
 	char etag[68];
+	char last_modified[32];
+	char expires[32];
 };
 
 struct ca_ocsp_cache {
@@ -190,6 +193,16 @@ static void make_etag(const unsigned char *der, size_t len, char out[68])
 	out[66] = '\0';
 }
 
+/* RFC 9110 section 5.6.7 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). */
+static void http_date(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		snprintf(out, 32, "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
 bool ca_ocsp_cache_put(struct ca_ocsp_cache *c, const unsigned char *serial,
     size_t serial_len, const unsigned char *der, size_t der_len, int64_t this_update,
     int64_t next_update, int64_t store_id, bool unknown)
@@ -212,6 +225,8 @@ bool ca_ocsp_cache_put(struct ca_ocsp_cache *c, const unsigned char *serial,
 	e->store_id = store_id;
 	e->unknown = unknown;
 	make_etag(der, der_len, e->etag);
+	http_date(this_update, e->last_modified);
+	http_date(next_update, e->expires);
 
 	pthread_rwlock_wrlock(&c->lock);
 	pp = find(c, h, serial, serial_len);
@@ -265,6 +280,8 @@ bool ca_ocsp_cache_get(struct ca_ocsp_cache *c, const unsigned char *serial,
 		hit->next_update = e->next_update;
 		hit->unknown = e->unknown;
 		memcpy(hit->etag, e->etag, sizeof(hit->etag));
+		memcpy(hit->last_modified, e->last_modified, sizeof(hit->last_modified));
+		memcpy(hit->expires, e->expires, sizeof(hit->expires));
 		found = true;
 	}
 	pthread_rwlock_unlock(&c->lock);

@@ -29,6 +29,8 @@ struct ca_ocsp_hit {
 	int64_t this_update;
 	int64_t next_update;
 	char etag[68];             /* "\"" + hex SHA-256 of der + "\"" (RFC 9919 7.2) */
+	char last_modified[32];    /* this_update as an HTTP date (RFC 9110 5.6.7) */
+	char expires[32];          /* next_update as an HTTP date */
 	bool unknown;
 };
 

@@ -161,6 +161,8 @@ static void answer_hit(const struct ca_revocation *rv, struct ca_ocsp_hit *hit, 
 	out->next_update = hit->next_update;
 	out->max_age = max_age_of(rv, hit->this_update, hit->next_update, hit->unknown, now);
 	memcpy(out->etag, hit->etag, sizeof(out->etag));
+	memcpy(out->last_modified, hit->last_modified, sizeof(out->last_modified));
+	memcpy(out->expires, hit->expires, sizeof(out->expires));
 }
 
 /* Takes one unit of the on-demand signing budget of the current second. */
@@ -315,7 +317,6 @@ void ca_revocation_handle_ocsp(struct ca_revocation *rv, const struct ca_req *re
 	struct ca_ocsp_answer a;
 	unsigned char *der = NULL;
 	size_t len = 0;
-	char date[40];
 	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 
 	memset(&a, 0, sizeof(a));
@@ -344,10 +345,8 @@ void ca_revocation_handle_ocsp(struct ca_revocation *rv, const struct ca_req *re
 	a.der = NULL;
 	if (a.kind == CA_OCSP_ANSWER_SIGNED) {
 		/* RFC 9919 sections 6 and 7.2 */
-		http_date(a.this_update, date);
-		ca_resp_header(resp, "Last-Modified", "%s", date);
-		http_date(a.next_update, date);
-		ca_resp_header(resp, "Expires", "%s", date);
+		ca_resp_header(resp, "Last-Modified", "%s", a.last_modified);
+		ca_resp_header(resp, "Expires", "%s", a.expires);
 		ca_resp_header(resp, "ETag", "%s", a.etag);
 		ca_resp_header(resp, "Cache-Control", "max-age=%lld, public, no-transform, "
 		    "must-revalidate", (long long)a.max_age);

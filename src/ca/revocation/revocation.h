@@ -77,6 +77,8 @@ struct ca_ocsp_answer {
 	int64_t next_update;
 	int64_t max_age;            /* seconds an HTTP cache may keep it */
 	char etag[68];              /* SIGNED only: quoted hex SHA-256 */
+	char last_modified[32];     /* SIGNED only: HTTP dates of this_update */
+	char expires[32];           /* and next_update */
 };
 
 /*
