@@ -26,16 +26,26 @@ static void admin_usage(FILE *f)
 	           "  count-certs              print the number of certificates issued\n");
 }
 
+/*
+ * Accepts a serial as openssl prints it (upper case, maybe colons) or
+ * without leading zeros, and returns the store's form: lower-case hex of the
+ * DER integer's bytes, whose first byte is never zero for our serials.
+ */
 static void serial_normalize(const char *in, char out[48])
 {
-	size_t i, o = 0;
+	size_t i, o = 0, digits = 0;
+	char tmp[48];
 
-	for (i = 0; in[i] && o + 1 < 48; i++) {
+	for (i = 0; in[i] && o + 1 < sizeof(tmp); i++) {
 		if (in[i] == ':')
 			continue;
-		out[o++] = (char)tolower((unsigned char)in[i]);
+		if (o == 0 && in[i] == '0')
+			continue; /* leading zeros */
+		tmp[o++] = (char)tolower((unsigned char)in[i]);
 	}
-	out[o] = '\0';
+	tmp[o] = '\0';
+	digits = o;
+	snprintf(out, 48, "%s%s", digits % 2 ? "0" : "", tmp);
 }
 
 int ca_admin_main(int argc, char **argv)

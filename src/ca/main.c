@@ -22,6 +22,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "mem.h"
+#include "policy.h"
 #include "revocation/revocation.h"
 #include "signer/signer.h"
 #include "store/store.h"
@@ -121,6 +122,10 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	if (ca_policy_init(&cfg) != 0) { /* public suffix list, blocklist */
+		rc = die("identifier policy");
+		goto out;
+	}
 	if (data_dir_prepare(cfg.data_dir) != 0) {
 		rc = die("data directory");
 		goto out;
@@ -211,6 +216,7 @@ out:
 		cn_free_secret(key_pem, strlen(key_pem));
 	free(cert_pem);
 	free(names_copy);
+	ca_policy_cleanup();
 	ca_config_cleanup(&cfg);
 	curl_global_cleanup();
 	return rc;

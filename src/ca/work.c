@@ -1,12 +1,14 @@
 /*
  * work.c - the jobs' bodies. Validation computes the key authorization
  * (RFC 8555 section 8.1) and asks the validator for the challenge type;
- * finalization reserves a fresh serial in the store before signing anything
- * with it (DESIGN: issued certificates are never lost), signs with the
- * intermediate and stores the certificate together with the order's new
- * status in one transaction. The certificate names its OCSP responder (AIA)
- * and its CRL shard (CRL DP), fixed with the serial; a CSR whose key is
- * blocked (key compromise) fails the order with badPublicKey.
+ * a valid challenge is followed by the CAA check (work_caa.c).
+ * Finalization checks CAA again for older authorizations, then reserves a
+ * fresh serial in the store before signing anything with it (DESIGN:
+ * issued certificates are never lost), signs with the intermediate and
+ * stores the certificate together with the order's new status in one
+ * transaction. The certificate names its OCSP responder (AIA) and its CRL
+ * shard (CRL DP), fixed with the serial; a CSR whose key is blocked (key
+ * compromise) fails the order with badPublicKey.
  */
 #include "work.h"
 
@@ -95,6 +97,8 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 		v = ca_validate_tlsalpn01(vcfg, resolver, az.id_type, az.id_value, cn_buf_str(&ka));
 	else
 		v = cn_err_set(CN_ERR_MALFORMED, "unknown challenge type %s", c.type);
+	if (v == 0)
+		v = ca_work_caa(ctx, vcfg, resolver, &az, c.type); /* BR 3.2.2.8 */
 	now = (int64_t)time(NULL);
 	if (v != 0 && !is_subscriber_failure(v)) {
 		r = v; /* internal: let the job be retried */
@@ -103,6 +107,11 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	if (v != 0)
 		err = problem_text(v, cn_err_detail());
 	r = ca_store_challenge_finish(ctx->store, challenge_id, v == 0, err, now);
+	/* A valid authorization may be reused by the account for a while
+	 * (BR 4.2.1 allows reuse of validation data; the window is config). */
+	if (r == 0 && v == 0 &&
+	    ca_store_authz_set_expires(ctx->store, az.id, now + ctx->cfg->valid_authz_lifetime_s) != 0)
+		CN_LOG(CN_LOG_WARN, "validate", "authz=%lld: cannot extend its expiry", (long long)az.id);
 	CN_LOG(CN_LOG_INFO, "validate", "acct=%lld authz=%lld chall=%lld %s %s%s%s",
 	    (long long)az.account_id, (long long)az.id, (long long)c.id, c.type,
 	    v == 0 ? "valid" : "invalid", v == 0 ? "" : ": ", v == 0 ? "" : cn_err_detail());
@@ -139,7 +148,8 @@ static int order_fail(const struct ca_ctx *ctx, int64_t order_id, int code, cons
 	return r;
 }
 
-int ca_work_finalize(const struct ca_ctx *ctx, int64_t order_id)
+int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
+    struct ca_resolver *resolver, int64_t order_id)
 {
 	struct ca_order o;
 	struct ca_cert cert;
@@ -163,6 +173,14 @@ int ca_work_finalize(const struct ca_ctx *ctx, int64_t order_id)
 		goto out;
 	}
 	if (r != 0 || o.status != CA_ST_PROCESSING)
+		goto out;
+	cn_err_clear();
+	r = ca_work_caa_recheck(ctx, vcfg, resolver, &o, now);
+	if (r != 0 && is_subscriber_failure(r)) {
+		r = order_fail(ctx, order_id, r, cn_err_detail());
+		goto out;
+	}
+	if (r != 0)
 		goto out;
 	r = ca_store_order_csr(ctx->store, order_id, &csr_der, &csr_len);
 	if (r != 0)
