@@ -34,7 +34,7 @@ static void admin_usage(FILE *f)
 static void serial_normalize(const char *in, char out[48])
 {
 	size_t i, o = 0, digits = 0;
-	char tmp[48];
+	char tmp[46];
 
 	for (i = 0; in[i] && o + 1 < sizeof(tmp); i++) {
 		if (in[i] == ':')
