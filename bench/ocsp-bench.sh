@@ -12,8 +12,9 @@
 #   2. the GET URL for it (RFC 6960 appendix A.1: URL-encoded base64 of the
 #      DER request after /ocsp/), checked with openssl ocsp -respin;
 #   3. nginx (Debian's) with the very same response bytes as a static file
-#      at the same URL path (2 workers, open_file_cache, keep-alive, access
-#      log off, the same Cache-Control header);
+#      at the same URL path (2 workers, open_file_cache, keep-alive without a
+#      request limit, access log off, sendfile off - faster than sendfile
+#      for a 500-byte file here - and the same Cache-Control header);
 #   4. wrk (keep-alive, BENCH_THREADS threads, BENCH_CONNS connections)
 #      against each for BENCH_DURATION s after a BENCH_WARMUP s warm-up,
 #      alternating cairnd and nginx BENCH_ROUNDS times; best against best.
@@ -31,7 +32,8 @@
 #
 # Environment (defaults in brackets): BENCH_DURATION [10], BENCH_WARMUP [2],
 # BENCH_ROUNDS [2], BENCH_THREADS [2], BENCH_CONNS [64], BENCH_NGINX_WORKERS
-# [2], BENCH_KEEP [0: remove the work dir], CAIRND [build/cairnd],
+# [2], BENCH_NGINX_SENDFILE [off], BENCH_KEEP [0: remove the work dir],
+# CAIRND [build/cairnd],
 # PORT_RANGE [20000-29999], ISOLATE_NET [1].
 set -uo pipefail
 
@@ -115,7 +117,7 @@ error_log $NGX/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  sendfile on;
+  sendfile ${BENCH_NGINX_SENDFILE:-off};
   tcp_nodelay on;
   keepalive_requests 1000000;
   open_file_cache max=1000 inactive=60s;
