@@ -4,7 +4,8 @@
  * 200), account POST-as-GET and update of contact (7.3.2), deactivation
  * (7.3.6) and the orders list (7.1.2.1), paginated with Link rel="next".
  * Contacts must be mailto: URIs with one plain address (unsupportedContact
- * for other schemes, invalidContact for bad addresses).
+ * for other schemes, invalidContact for bad addresses). A new account's key
+ * must not be blocked (revoked for keyCompromise: badPublicKey).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "x509/key.h"
 
 #define CA_MAX_CONTACTS 10
 #define CA_MAX_CONTACT_LEN 320
@@ -116,8 +118,8 @@ static void account_reply(const struct ca_ctx *ctx, struct ca_resp *resp, int st
 void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp)
 {
 	struct ca_account a;
-	bool only_existing = false, tos = false;
-	char thumb[CN_JWK_THUMBPRINT_LEN + 1];
+	bool only_existing = false, tos = false, blocked = false;
+	char thumb[CN_JWK_THUMBPRINT_LEN + 1], key_hash[48];
 	char *contact = NULL, *jwk = NULL;
 	int r;
 
@@ -147,6 +149,15 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 		r = cn_err_set(CN_ERR_ACCOUNT_DNE, "no account exists with this key");
 		goto fail;
 	}
+	/* A key blocked for compromise (revocation reason keyCompromise) is
+	 * refused as an account key too (badPublicKey). */
+	r = cn_pubkey_sha256_b64url(req->key, key_hash);
+	if (r == 0)
+		r = ca_store_key_is_blocked(ctx->store, key_hash, &blocked);
+	if (r == 0 && blocked)
+		r = cn_err_set(CN_ERR_BAD_KEY, "this key is blocked: it was reported compromised");
+	if (r != 0)
+		goto fail;
 	if (!tos) {
 		r = cn_err_set(CN_ERR_MALFORMED,
 		    "the terms of service (%s) must be agreed to: termsOfServiceAgreed", ctx->cfg->tos_url);

@@ -51,9 +51,11 @@ int ca_order_identifiers(const struct ca_order *o, json_t **json_out, const char
 	return 0;
 }
 
-static int csr_check(const struct ca_req *req, const struct ca_order *o, const unsigned char *der,
-    size_t der_len)
+static int csr_check(const struct ca_ctx *ctx, const struct ca_req *req, const struct ca_order *o,
+    const unsigned char *der, size_t der_len)
 {
+	char key_hash[48];
+	bool blocked = false;
 	struct cn_csr *csr = NULL;
 	json_t *ids = NULL;
 	const char **dns = NULL, **ips = NULL;
@@ -76,6 +78,12 @@ static int csr_check(const struct ca_req *req, const struct ca_order *o, const u
 		r = cn_err_set(CN_ERR_BAD_CSR, "the CSR's key must not be the account key");
 		goto out;
 	}
+	/* BR 4.9.1.1: keys revoked for keyCompromise are blocked. */
+	r = cn_pubkey_sha256_b64url(csr->pubkey, key_hash);
+	if (r == 0)
+		r = ca_store_key_is_blocked(ctx->store, key_hash, &blocked);
+	if (r == 0 && blocked)
+		r = cn_err_set(CN_ERR_BAD_KEY, "the CSR's key is blocked: it was reported compromised");
 out:
 	free(dns);
 	free(ips);
@@ -127,7 +135,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 		r = cn_err_set(CN_ERR_BAD_CSR, "csr is not base64url");
 		goto fail;
 	}
-	r = csr_check(req, &o, der, der_len);
+	r = csr_check(ctx, req, &o, der, der_len);
 	if (r != 0)
 		goto fail;
 	r = ca_store_order_finalize_start(ctx->store, id, der, der_len, req->now);
