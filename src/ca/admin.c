@@ -1,8 +1,10 @@
 /*
  * admin.c - `cairnd admin --data DIR COMMAND`:
  *   cert-status SERIAL     prints "valid" or "revoked REASON"; exit 1 if unknown
- *   revoke SERIAL [REASON] marks a certificate revoked (RFC 5280 reason code)
+ *   revoke SERIAL [REASON] marks a certificate revoked (RFC 5280 reason code
+ *                          or name, e.g. 1 or keyCompromise)
  *   count-certs            prints the number of certificates in the store
+ * and those of admin_protocol.c (eab, ari, block-key, list).
  */
 #include "admin.h"
 
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "err.h"
@@ -21,6 +24,26 @@ static void admin_usage(FILE *f)
 	           "  cert-status SERIAL       print \"valid\" or \"revoked REASON\" (exit 1: unknown)\n"
 	           "  revoke SERIAL [REASON]   revoke a certificate (reason code, default 0)\n"
 	           "  count-certs              print the number of certificates issued\n");
+	ca_admin_protocol_usage(f);
+}
+
+/* RFC 5280 section 5.3.1 CRLReason by code or name; -1 if neither. */
+static long reason_parse(const char *s)
+{
+	static const char *const names[] = {"unspecified", "keyCompromise", "cACompromise",
+	    "affiliationChanged", "superseded", "cessationOfOperation", "certificateHold", NULL,
+	    "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
+	char *end = NULL;
+	long v;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] && strcasecmp(s, names[i]) == 0)
+			return (long)i;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0')
+		return -1;
+	return v;
 }
 
 static void serial_normalize(const char *in, char out[48])
@@ -81,11 +104,10 @@ int ca_admin_main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(cmd, "revoke") == 0 && i + 1 < argc) {
 		long reason = 0;
-		char *end = NULL;
 
 		if (i + 2 < argc) {
-			reason = strtol(argv[i + 2], &end, 10);
-			if (*end != '\0' || reason < 0 || reason > 10 || reason == 7) {
+			reason = reason_parse(argv[i + 2]);
+			if (reason < 0 || reason > 10 || reason == 7) {
 				fprintf(stderr, "cairnd admin: '%s' is not an RFC 5280 reason code\n", argv[i + 2]);
 				rc = 2;
 				goto out;
@@ -106,8 +128,20 @@ int ca_admin_main(int argc, char **argv)
 		printf("%lld\n", (long long)n);
 		rc = 0;
 	} else {
-		admin_usage(stderr);
-		rc = 2;
+		bool handled = false;
+
+		cn_err_clear();
+		r = ca_admin_protocol(st, data, argc, argv, i, &handled);
+		if (!handled) {
+			admin_usage(stderr);
+			rc = 2;
+		} else if (r == CN_ERR_USAGE && cn_err_detail()[0] == '\0') {
+			rc = 2;
+		} else if (r != 0) {
+			goto fail;
+		} else {
+			rc = 0;
+		}
 	}
 	goto out;
 fail:

@@ -140,4 +140,18 @@ const unsigned char *ca_signer_issuer_der(const struct ca_signer *s, size_t *len
 EVP_PKEY *ca_signer_issuer_pubkey(const struct ca_signer *s);
 X509 *ca_signer_issuer_cert(const struct ca_signer *s);
 
+/*
+ * The alternate chain (cross.c), the certificates that follow the leaf in
+ * the second chain the certificate URL offers (RFC 8555 section 7.4.2).
+ * mode "" or NULL: none (*pem NULL). "auto": on first start a second root
+ * root-x2.pem (root-x2-key.pem) is made, and with it intermediate-x2.pem,
+ * the intermediate cross-signed (same subject, key and extensions); later
+ * starts check them. Otherwise mode is a PEM file whose first certificate
+ * has the intermediate's subject and key, each signed by the next. *pem:
+ * the chain as PEM (caller frees). CN_ERR_USAGE, CN_ERR_IO, CN_ERR_CRYPTO,
+ * CN_ERR_MALFORMED.
+ */
+int ca_pki_alt_chain(const char *data_dir, const char *mode, enum cn_key_type type,
+    char **pem) CN_WUR;
+
 #endif
