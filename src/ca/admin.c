@@ -56,6 +56,11 @@ static void serial_normalize(const char *in, char out[48])
 		out[o++] = (char)tolower((unsigned char)in[i]);
 	}
 	out[o] = '\0';
+	/* Octets: "abc" is "0abc" (a leading zero nibble dropped by a tool). */
+	if (o % 2 == 1 && o + 1 < 48) {
+		memmove(out + 1, out, o + 1);
+		out[0] = '0';
+	}
 }
 
 int ca_admin_main(int argc, char **argv)

@@ -284,9 +284,11 @@ _make_tls_cert() {
 # start_cairnd — ${CAIRND:-build/cairnd} with a fresh data dir, validating
 # through the mock DNS (started first if needed). Exports ACME_DIRECTORY,
 # ACME_CA_BUNDLE (DIR/api-ca.pem), ACME_ISSUER_ROOT (DIR/root.pem),
-# CAIRND_DATA, HTTP01_PORT, TLSALPN01_PORT, ACME_SERVER.
+# CAIRND_DATA, HTTP01_PORT, TLSALPN01_PORT, ACME_SERVER. CAIRND_EXTRA_ARGS
+# (words) are added to cairnd's options.
 start_cairnd() {
-  local bin=${CAIRND:-$T_ROOT/build/cairnd} port
+  local bin=${CAIRND:-$T_ROOT/build/cairnd} port extra=()
+  read -ra extra <<< "${CAIRND_EXTRA_ARGS:-}"
   [[ $bin == /* ]] || bin=$T_ROOT/$bin
   [[ -x $bin ]] || { t_log "cairnd binary $bin not found (run make first)"; return 1; }
   [[ -n ${DNS_PORT:-} ]] || start_challtestsrv || return 1
@@ -297,7 +299,7 @@ start_cairnd() {
   mkdir -p "$CAIRND_DATA"
   t_bg cairnd "$bin" --data "$CAIRND_DATA" --listen "127.0.0.1:$port" \
     --http-listen "127.0.0.1:$CAIRND_HTTP_PORT" --resolver "127.0.0.1:$DNS_PORT" --http01-port "$HTTP01_PORT" \
-    --tlsalpn01-port "$TLSALPN01_PORT" --allow-private-targets
+    --tlsalpn01-port "$TLSALPN01_PORT" --allow-private-targets "${extra[@]}"
   CAIRND_PID=$T_BG_PID
   export ACME_DIRECTORY=https://127.0.0.1:$port/directory ACME_CA_BUNDLE=$CAIRND_DATA/api-ca.pem
   export ACME_ISSUER_ROOT=$CAIRND_DATA/root.pem
