@@ -23,7 +23,7 @@ die() { echo "install-deps: $*" >&2; exit 1; }
 
 RUN_PKGS=(gcc make pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
           libsqlite3-dev libmicrohttpd-dev libunbound-dev libldns-dev libpq-dev
-          openssl curl ca-certificates)
+          openssl curl ca-certificates publicsuffix dns-root-data)
 # libclang-rt-14-dev: clang's ASan/UBSan/libFuzzer runtime (only a Recommends
 # of clang, which --no-install-recommends would skip; BUILD=fuzz needs it).
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev pebble certbot python3-acme

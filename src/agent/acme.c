@@ -10,6 +10,8 @@
 #include "acme.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +22,18 @@
 #include "mem.h"
 
 volatile int agent_stop_requested;
+
+int agent_err_prefix(int code, const char *fmt, ...)
+{
+	char prev[512], pre[512];
+	va_list ap;
+
+	snprintf(prev, sizeof(prev), "%s", cn_err_detail());
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	return cn_err_set(code, "%s: %s", pre, prev);
+}
 
 void agent_sleep_ms(long ms)
 {
@@ -51,7 +65,7 @@ int agent_acme_open(const char *dir_url, const char *ca_bundle, long timeout_ms,
 	struct agent_acme *a = NULL;
 	const json_t *meta;
 	bool have_resp = false;
-	int r;
+	int tries, r;
 
 	memset(&ho, 0, sizeof(ho));
 	memset(&q, 0, sizeof(q));
@@ -68,9 +82,26 @@ int agent_acme_open(const char *dir_url, const char *ca_bundle, long timeout_ms,
 		goto out;
 	q.method = "GET";
 	q.url = dir_url;
-	r = cn_http_do(a->http, &q, &resp);
-	if (r != 0)
-		goto out;
+	for (tries = 0;; tries++) {
+		r = cn_http_do(a->http, &q, &resp);
+		if ((r == CN_ERR_CONNECTION || r == CN_ERR_TIMEOUT) && tries < AGENT_ACME_CONN_RETRIES &&
+		    !agent_stop_requested) {
+			CN_LOG(CN_LOG_WARN, "acme", "%s; retrying", cn_err_detail());
+			agent_sleep_ms(AGENT_ACME_CONN_RETRY_MS);
+			continue;
+		}
+		if (r != 0)
+			goto out;
+		if ((resp.status == 503 || resp.status == 429) && tries < AGENT_ACME_BUSY_RETRIES &&
+		    resp.retry_after >= 0 && resp.retry_after <= AGENT_ACME_MAX_BUSY_WAIT) {
+			CN_LOG(CN_LOG_INFO, "acme", "%s: HTTP %ld, retrying in %lds as the CA asks", dir_url,
+			    resp.status, resp.retry_after);
+			agent_sleep_ms(resp.retry_after * 1000L);
+			cn_http_resp_cleanup(&resp);
+			continue;
+		}
+		break;
+	}
 	have_resp = true;
 	if (resp.status != 200) {
 		struct cn_acme_problem p;
@@ -82,7 +113,7 @@ int agent_acme_open(const char *dir_url, const char *ca_bundle, long timeout_ms,
 	}
 	r = cn_json_parse_object(resp.body, resp.body_len, &a->dir);
 	if (r != 0) {
-		r = cn_err_set(r, "directory %s: %s", dir_url, cn_err_detail());
+		r = agent_err_prefix(r, "directory %s", dir_url);
 		goto out;
 	}
 	a->u_new_nonce = dir_url_member(a->dir, "newNonce");
@@ -99,6 +130,8 @@ int agent_acme_open(const char *dir_url, const char *ca_bundle, long timeout_ms,
 	if (json_is_object(meta)) {
 		a->tos = dir_url_member(meta, "termsOfService");
 		a->eab_required = json_is_true(json_object_get(meta, "externalAccountRequired"));
+		if (json_is_object(json_object_get(meta, "profiles")))
+			a->profiles = json_object_get(meta, "profiles");
 	}
 	if (resp.replay_nonce != NULL)
 		a->nonce = cn_xstrdup(resp.replay_nonce);
@@ -176,7 +209,7 @@ int agent_acme_post_as(struct agent_acme *a, enum agent_key_slot slot, const cha
 	struct cn_acme_problem prob;
 	char *jws = NULL;
 	json_t *j = NULL;
-	int nonce_tries = 0, busy_tries = 0, r;
+	int nonce_tries = 0, busy_tries = 0, conn_tries = 0, r;
 	bool have = false;
 
 	memset(&rs, 0, sizeof(rs));
@@ -207,6 +240,13 @@ int agent_acme_post_as(struct agent_acme *a, enum agent_key_slot slot, const cha
 			cn_http_resp_cleanup(&rs);
 		have = false;
 		r = cn_http_do(a->http, &q, &rs);
+		if ((r == CN_ERR_CONNECTION || r == CN_ERR_TIMEOUT) && conn_tries < AGENT_ACME_CONN_RETRIES) {
+			/* the nonce may or may not have been consumed: take a fresh one */
+			conn_tries++;
+			CN_LOG(CN_LOG_WARN, "acme", "%s; retrying", cn_err_detail());
+			agent_sleep_ms(AGENT_ACME_CONN_RETRY_MS);
+			continue;
+		}
 		if (r != 0)
 			goto out;
 		have = true;
@@ -245,7 +285,7 @@ int agent_acme_post_as(struct agent_acme *a, enum agent_key_slot slot, const cha
 		    cn_http_is_type(&rs, "application/problem+json"))) {
 			r = cn_json_parse_object(rs.body, rs.body_len, &j);
 			if (r != 0) {
-				r = cn_err_set(r, "%s: %s", url, cn_err_detail());
+				r = agent_err_prefix(r, "%s", url);
 				goto out;
 			}
 		}

@@ -2,7 +2,9 @@
  * acme.h - the client side of RFC 8555 as cairn speaks it: one session per
  * CA (directory, nonce pool of one, account URL), signed POSTs through the
  * signer, and the recovery rules of section 6.5 (badNonce: retry with the
- * nonce the error carried) and of RFC 9110 Retry-After on 429/503.
+ * nonce the error carried), RFC 9110 Retry-After on 429/503 (waits of up
+ * to AGENT_ACME_MAX_BUSY_WAIT seconds), and one retry after a dropped
+ * connection or a timeout.
  *
  * Every failure leaves a one-line detail (cn_err_detail) naming the CA's
  * problem type and detail when the CA sent one.
@@ -22,6 +24,8 @@
 #define AGENT_ACME_NONCE_RETRIES 10   /* badNonce retries per request (each costs one round trip) */
 #define AGENT_ACME_BUSY_RETRIES 3     /* 503/429 retries per request */
 #define AGENT_ACME_MAX_BUSY_WAIT 60   /* longest Retry-After honoured inline (s) */
+#define AGENT_ACME_CONN_RETRIES 1     /* retries after a failed connection or timeout */
+#define AGENT_ACME_CONN_RETRY_MS 1000
 
 struct agent_acme {
 	struct cn_http *http;
@@ -31,6 +35,7 @@ struct agent_acme {
 	const char *u_new_nonce, *u_new_account, *u_new_order, *u_revoke;
 	const char *u_key_change, *u_renewal_info; /* NULL when not offered */
 	const char *tos;                           /* meta.termsOfService or NULL */
+	const json_t *profiles;                    /* meta.profiles (draft-ietf-acme-profiles) or NULL */
 	bool eab_required;
 	char *nonce;
 	char *kid;                   /* account URL once known */
@@ -67,6 +72,13 @@ int agent_acme_post_as(struct agent_acme *a, enum agent_key_slot slot, const cha
 
 /* Unauthenticated GET (renewalInfo, issuer certificates). */
 int agent_acme_get(struct agent_acme *a, const char *url, struct cn_http_resp *resp) CN_WUR;
+
+/*
+ * Prefixes this thread's error detail: records "<fmt ...>: <previous
+ * detail>" and returns code. (cn_err_set must not be given cn_err_detail()
+ * as an argument: it formats into that same buffer.)
+ */
+int agent_err_prefix(int code, const char *fmt, ...) CN_PRINTF(2, 3);
 
 /* Sleeps ms milliseconds (interrupted only by a termination request). */
 void agent_sleep_ms(long ms);

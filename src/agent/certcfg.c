@@ -80,11 +80,11 @@ int agent_cert_cfg_from_opts(const struct agent_opts *o, struct agent_cert_cfg *
 		return cn_err_set(CN_ERR_USAGE, "--key-type and --csr exclude each other");
 	r = cn_key_type_parse(o->key_type ? o->key_type : "p256", &kt);
 	if (r != 0)
-		return cn_err_set(CN_ERR_USAGE, "--key-type: %s", cn_err_detail());
+		return agent_err_prefix(CN_ERR_USAGE, "--key-type");
 	if (o->account_key_type != NULL) {
 		r = cn_key_type_parse(o->account_key_type, &kt);
 		if (r != 0)
-			return cn_err_set(CN_ERR_USAGE, "--account-key-type: %s", cn_err_detail());
+			return agent_err_prefix(CN_ERR_USAGE, "--account-key-type");
 	}
 	for (i = 0; i < o->n_domains; i++) {
 		const char *d = o->domains[i];

@@ -32,7 +32,9 @@ int agent_hook_run(const char *cmd, const char *const *args, size_t n_args,
 	int st = 0, r;
 
 	cn_buf_init(&b, 65536);
-	r = cn_buf_addf(&b, "%s \"$@\"", cmd);
+	/* arguments follow the command as "$@"; without any, the command is
+	 * run as written (so compound commands like `if ...; fi` work) */
+	r = n_args > 0 ? cn_buf_addf(&b, "%s \"$@\"", cmd) : cn_buf_adds(&b, cmd);
 	if (r != 0)
 		return cn_err_set(CN_ERR_USAGE, "hook command too long");
 	script = cn_buf_take(&b, NULL);

@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "file.h"
 #include "hook.h"
+#include "journal.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -273,6 +274,24 @@ static int new_order(struct agent_acme *a, const struct idents *id, const char *
 	size_t i;
 	int r;
 
+	if (profile != NULL && (a->profiles == NULL || json_object_get(a->profiles, profile) == NULL)) {
+		/* draft-ietf-acme-profiles 4: only request an advertised profile */
+		struct cn_buf names;
+		const char *k;
+		json_t *v;
+
+		cn_buf_init(&names, 1024);
+		json_object_foreach((json_t *)a->profiles, k, v) {
+			if (cn_buf_addf(&names, "%s%s", names.len ? ", " : "", k) != 0)
+				break;
+		}
+		r = cn_err_set(CN_ERR_USAGE, "the CA does not offer profile '%s' (%s%s)", profile,
+		    a->profiles ? "it offers: " : "it advertises no profiles", cn_buf_str(&names));
+		cn_buf_free(&names);
+		json_decref(p);
+		json_decref(ids);
+		return r;
+	}
 	for (i = 0; i < id->n_dns; i++)
 		json_array_append_new(ids, json_pack("{s:s,s:s}", "type", "dns", "value", id->dns[i]));
 	for (i = 0; i < id->n_ips; i++)
@@ -315,8 +334,14 @@ out:
  * Fetches each authorization; for pending ones picks the configured
  * challenge and presents it. *ch gets the presented challenges.
  */
+struct journal_ref {
+	const struct agent_state *st;
+	const char *name;
+	const struct agent_solver_cfg *scfg;
+};
+
 static int authorize(struct agent_acme *a, struct agent_solver *solver, const char *type,
-    const json_t *order, struct agent_chall **chs_out, size_t *n_out)
+    const json_t *order, const struct journal_ref *jr, struct agent_chall **chs_out, size_t *n_out)
 {
 	const json_t *authzs = json_object_get(order, "authorizations"), *u;
 	struct agent_chall *chs = NULL;
@@ -397,6 +422,11 @@ static int authorize(struct agent_acme *a, struct agent_solver *solver, const ch
 		r = agent_chall_prepare(ch, a->thumbprint);
 		if (r != 0)
 			goto out;
+		if (agent_journal_needed(jr->scfg)) {
+			r = agent_journal_add(jr->st, jr->name, jr->scfg, ch);
+			if (r != 0)
+				goto out;
+		}
 		r = solver->ops->present(solver, ch);
 		if (r != 0)
 			goto out;
@@ -504,7 +534,7 @@ static int stage_certs(const struct agent_stage *sg, const char *pem, size_t len
 	cn_buf_init(&full, 1 << 20);
 	r = cn_pem_certs_parse(pem, len, &sk);
 	if (r != 0) {
-		r = cn_err_set(r, "certificate from the CA: %s", cn_err_detail());
+		r = agent_err_prefix(r, "certificate from the CA");
 		goto out;
 	}
 	if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(sk, 0)), csr_key) != 1) {
@@ -665,6 +695,7 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 	if (r != 0)
 		goto out;
 	staged = true;
+	agent_journal_replay(&ctx->st, cfg->name); /* leftovers of a killed run */
 	/* the CSR: the user's, or one for a fresh key made by the signer */
 	if (cfg->csr != NULL) {
 		r = csr_read(cfg->csr, &csr_der, &csr_len);
@@ -714,7 +745,11 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 		r = agent_solver_new(&scfg, &solver);
 		if (r != 0)
 			goto out;
-		r = authorize(a, solver, cfg->challenge, order, &chs, &n_chs);
+		{
+			struct journal_ref jr = {&ctx->st, cfg->name, &scfg};
+
+			r = authorize(a, solver, cfg->challenge, order, &jr, &chs, &n_chs);
+		}
 		if (r != 0)
 			goto out;
 		if (n_chs > 0) {
@@ -742,6 +777,7 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 		challenges_cleanup(solver, chs, n_chs);
 		chs = NULL;
 		n_chs = 0;
+		agent_journal_clear(&ctx->st, cfg->name);
 	}
 	if (st == NULL || (strcmp(st, "ready") != 0 && strcmp(st, "valid") != 0 &&
 	    strcmp(st, "processing") != 0)) {
@@ -821,7 +857,7 @@ int agent_issue_run(struct agent_ctx *ctx, const struct agent_issue_in *in)
 	status_record(ctx, cfg->name, &ci, 0, a);
 	r = run_deploy_hook(ctx, cfg, in->action, &ci, version);
 	if (r != 0)
-		r = cn_err_set(r, "%s is installed, but the deploy hook failed: %s", cfg->name, cn_err_detail());
+		r = agent_err_prefix(r, "%s is installed, but the deploy hook failed", cfg->name);
 out:
 	saved = r;
 	if (r != 0 && r != CN_ERR_USAGE && agent_cert_exists(&ctx->st, cfg->name) && version == 0) {
@@ -832,7 +868,10 @@ out:
 		status_record(ctx, cfg->name, NULL, r, NULL);
 		cn_err_set(r, "%s", detail);
 	}
-	challenges_cleanup(solver, chs, n_chs);
+	if (chs != NULL) {
+		challenges_cleanup(solver, chs, n_chs);
+		agent_journal_clear(&ctx->st, cfg->name);
+	}
 	agent_solver_free(solver);
 	if (staged)
 		agent_stage_abort(&sg);

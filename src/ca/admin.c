@@ -46,21 +46,28 @@ static long reason_parse(const char *s)
 	return v;
 }
 
-static void serial_normalize(const char *in, char out[48])
+/*
+ * Accepts a serial as openssl prints it (upper case, maybe colons) or
+ * without leading zeros, and returns the store's form: lower-case hex of the
+ * DER integer's bytes, whose first byte is never zero for our serials.
+ */
+void ca_admin_serial_normalize(const char *in, char out[48])
 {
-	size_t i, o = 0;
+	size_t i, o = 0, pad;
+	char tmp[48];
 
-	for (i = 0; in[i] && o + 1 < 48; i++) {
+	/* At most 46 digits, so that a padding "0" and the NUL fit in out. */
+	for (i = 0; in[i] && o + 2 < sizeof(tmp); i++) {
 		if (in[i] == ':')
 			continue;
-		out[o++] = (char)tolower((unsigned char)in[i]);
+		if (o == 0 && in[i] == '0')
+			continue; /* leading zeros */
+		tmp[o++] = (char)tolower((unsigned char)in[i]);
 	}
-	out[o] = '\0';
-	/* Octets: "abc" is "0abc" (a leading zero nibble dropped by a tool). */
-	if (o % 2 == 1 && o + 1 < 48) {
-		memmove(out + 1, out, o + 1);
-		out[0] = '0';
-	}
+	tmp[o] = '\0';
+	pad = o % 2;
+	out[0] = '0';
+	memcpy(out + pad, tmp, o + 1);
 }
 
 int ca_admin_main(int argc, char **argv)
@@ -94,7 +101,7 @@ int ca_admin_main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(cmd, "cert-status") == 0 && i + 1 < argc) {
-		serial_normalize(argv[i + 1], serial);
+		ca_admin_serial_normalize(argv[i + 1], serial);
 		r = ca_store_cert_by_serial(st, serial, &c);
 		if (r == CN_ERR_NOT_FOUND) {
 			fprintf(stderr, "cairnd admin: no certificate with serial %s\n", serial);
@@ -118,7 +125,7 @@ int ca_admin_main(int argc, char **argv)
 				goto out;
 			}
 		}
-		serial_normalize(argv[i + 1], serial);
+		ca_admin_serial_normalize(argv[i + 1], serial);
 		r = ca_store_cert_revoke(st, serial, (int)reason, (int64_t)time(NULL));
 		if (r != 0)
 			goto fail;

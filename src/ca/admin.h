@@ -21,5 +21,8 @@ int ca_admin_protocol(struct ca_store *st, const char *data_dir, int argc, char 
     bool *handled);
 /* Their lines of `cairnd admin --help`. */
 void ca_admin_protocol_usage(FILE *f);
+/* A serial as openssl prints it (upper case, colons, leading zeros dropped
+ * or not) in the store's form: lower-case hex of whole octets. */
+void ca_admin_serial_normalize(const char *in, char out[48]);
 
 #endif

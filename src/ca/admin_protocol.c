@@ -129,23 +129,6 @@ static int parse_opts(int argc, char **argv, int i, struct admin_opts *o)
 	return 0;
 }
 
-static void serial_normalize(const char *in, char out[48])
-{
-	size_t i, o = 0;
-
-	for (i = 0; in[i] && o + 1 < 48; i++) {
-		if (in[i] == ':')
-			continue;
-		out[o++] = (char)tolower((unsigned char)in[i]);
-	}
-	out[o] = '\0';
-	/* Octets: "abc" is "0abc" (a leading zero nibble dropped by a tool). */
-	if (o % 2 == 1 && o + 1 < 48) {
-		memmove(out + 1, out, o + 1);
-		out[0] = '0';
-	}
-}
-
 static void time_text(int64_t t, char out[32])
 {
 	if (t == 0)
@@ -302,7 +285,7 @@ static int cmd_ari(struct ca_store *st, const char *data_dir, int argc, char **a
 		return CN_ERR_USAGE;
 	}
 	if (o.serial) {
-		serial_normalize(o.serial, serial);
+		ca_admin_serial_normalize(o.serial, serial);
 		r = ca_store_ari_mark(st, serial, 0, now, o.explanation, &n);
 	} else if (o.account) {
 		r = ca_store_ari_mark(st, NULL, o.account, now, o.explanation, &n);

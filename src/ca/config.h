@@ -47,6 +47,9 @@ struct ca_config {
 	char *tos_url;
 	char *website;
 	char *caa_identities;     /* comma-separated */
+	int64_t caa_recheck_age_s; /* CAA again at finalization for older authorizations */
+	char *public_suffix_list; /* path of the public suffix list */
+	char *blocklist;          /* path of the operator's blocklist or "" */
 	char *log_level;
 	bool eab_required;
 	/* protocol extensions (issue 4) */

@@ -47,7 +47,7 @@ static void run_job(struct ca_jobs *jobs, const struct ca_job *job)
 		r = ca_work_validate(ctx, jobs->vcfg, jobs->resolver, job->target_id);
 		break;
 	case CA_JOB_FINALIZE:
-		r = ca_work_finalize(ctx, job->target_id);
+		r = ca_work_finalize(ctx, jobs->vcfg, jobs->resolver, job->target_id);
 		break;
 	default:
 		r = CN_ERR_INTERNAL;

@@ -22,6 +22,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "mem.h"
+#include "policy.h"
 #include "signer/signer.h"
 #include "store/store.h"
 #include "validate/validate.h"
@@ -119,6 +120,10 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	if (ca_policy_init(&cfg) != 0) { /* public suffix list, blocklist */
+		rc = die("identifier policy");
+		goto out;
+	}
 	if (data_dir_prepare(cfg.data_dir) != 0) {
 		rc = die("data directory");
 		goto out;
@@ -207,6 +212,7 @@ out:
 	free(cert_pem);
 	free(alt_chain);
 	free(names_copy);
+	ca_policy_cleanup();
 	ca_config_cleanup(&cfg);
 	curl_global_cleanup();
 	return rc;

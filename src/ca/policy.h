@@ -1,7 +1,9 @@
 /*
  * policy.h - what cairnd is willing to certify: identifier syntax
  * (RFC 8555 section 7.1.4 / 9.7.7, RFC 8738 for IPs, BR 3.2.2.4 and
- * 7.1.2.7.12 for names) and which challenge types fit an identifier.
+ * 7.1.2.7.12 for names), A-labels that really are Punycode, no public
+ * suffix (BR 3.2.2.6), the operator's blocklist, and which challenge types
+ * fit an identifier.
  */
 #ifndef CA_POLICY_H
 #define CA_POLICY_H
@@ -13,6 +15,21 @@
 #include "err.h"
 
 #define CA_MAX_DNS_NAME 253
+/* The Debian publicsuffix package's list, used when cfg names none. */
+#define CA_POLICY_DEFAULT_PSL "/usr/share/publicsuffix/public_suffix_list.dat"
+
+/*
+ * Loads cfg->public_suffix_list and cfg->blocklist (one name a line; "#"
+ * starts a comment; blank lines are skipped; a leading "*." or trailing
+ * dot is not allowed) for ca_policy_identifier. main() calls it once at
+ * startup, before any thread; calling it again replaces the lists (no
+ * other thread may be using the policy then). Without it, the first
+ * ca_policy_identifier loads the lists of the cfg it is given. Errors:
+ * CN_ERR_USAGE naming the file (and line).
+ */
+int ca_policy_init(const struct ca_config *cfg) CN_WUR;
+/* Frees the lists (at exit). */
+void ca_policy_cleanup(void);
 
 struct ca_identifier {
 	char type[8];        /* "dns" or "ip" */
@@ -23,7 +40,10 @@ struct ca_identifier {
 /*
  * Checks one requested identifier and normalizes it. CN_ERR_UNSUPPORTED_ID
  * for unknown types, CN_ERR_REJECTED_ID (with a detail) for values the
- * policy refuses, CN_ERR_MALFORMED for non-string members.
+ * policy refuses: bad syntax, an XN-label that is not an A-label, a name
+ * that is an ICANN public suffix or a wildcard directly below one, a name
+ * on or below a blocklist entry, a wildcard that would cover one.
+ * CN_ERR_INTERNAL when the lists cannot be loaded.
  */
 int ca_policy_identifier(const struct ca_config *cfg, const char *type, const char *value,
     struct ca_identifier *out) CN_WUR;

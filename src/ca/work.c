@@ -1,10 +1,12 @@
 /*
  * work.c - the jobs' bodies. Validation computes the key authorization
  * (RFC 8555 section 8.1) and asks the validator for the challenge type;
- * finalization reserves a fresh serial in the store before signing anything
- * with it (DESIGN: issued certificates are never lost), signs with the
- * intermediate and stores the certificate together with the order's new
- * status in one transaction.
+ * a valid challenge is followed by the CAA check (work_caa.c).
+ * Finalization checks CAA again for older authorizations, then reserves a
+ * fresh serial in the store before signing anything with it (DESIGN:
+ * issued certificates are never lost), signs with the intermediate and
+ * stores the certificate together with the order's new status in one
+ * transaction.
  *
  * Protocol extensions: a failed attempt below --challenge-attempts returns
  * the challenge to pending for a retry (RFC 8555 section 8.2); dns-account-01
@@ -106,6 +108,8 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 		    ctx->cfg->caa_identities, acct_url, (int64_t)time(NULL));
 	} else
 		v = cn_err_set(CN_ERR_MALFORMED, "unknown challenge type %s", c.type);
+	if (v == 0)
+		v = ca_work_caa(ctx, vcfg, resolver, &az, c.type); /* BR 3.2.2.8 */
 	now = (int64_t)time(NULL);
 	if (v != 0 && !is_subscriber_failure(v)) {
 		r = v; /* internal: let the job be retried */
@@ -169,7 +173,8 @@ static int order_fail(const struct ca_ctx *ctx, int64_t order_id, int code, cons
 	return r;
 }
 
-int ca_work_finalize(const struct ca_ctx *ctx, int64_t order_id)
+int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
+    struct ca_resolver *resolver, int64_t order_id)
 {
 	struct ca_order o;
 	struct ca_cert cert;
@@ -193,6 +198,14 @@ int ca_work_finalize(const struct ca_ctx *ctx, int64_t order_id)
 		goto out;
 	}
 	if (r != 0 || o.status != CA_ST_PROCESSING)
+		goto out;
+	cn_err_clear();
+	r = ca_work_caa_recheck(ctx, vcfg, resolver, &o, now);
+	if (r != 0 && is_subscriber_failure(r)) {
+		r = order_fail(ctx, order_id, r, cn_err_detail());
+		goto out;
+	}
+	if (r != 0)
 		goto out;
 	r = ca_store_order_csr(ctx->store, order_id, &csr_der, &csr_len);
 	if (r != 0)

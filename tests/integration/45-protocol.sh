@@ -33,10 +33,10 @@ source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 PROBE=$T_ROOT/tests/integration/protocol_probe.py
 export ARI_URL=https://ca.example.test/ari
-export CAIRND_EXTRA_ARGS="--eab-required --challenge-attempts 3 --challenge-retry-after 2s
+export CAIRND_ARGS="--eab-required --challenge-attempts 3 --challenge-retry-after 2s
   --dns-account-01 --dns-persist-01 --alternate-chain auto --caa-identities ca.example.test
   --ari-explanation-url $ARI_URL"
-CAIRND_EXTRA_ARGS=${CAIRND_EXTRA_ARGS//$'\n'/ }
+CAIRND_ARGS=${CAIRND_ARGS//$'\n'/ }
 
 t_case_start
 if ! "$PY" -c 'import acme, josepy, cryptography' 2>/dev/null; then

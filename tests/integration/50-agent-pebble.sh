@@ -73,6 +73,28 @@ else
 	t_fail "issue-http01-standalone" "rc=$rc $(cat "$WORK/e.txt")"
 fi
 
+# ---- least privilege: only the signer process opens key files -------------------
+if command -v strace >/dev/null; then
+	# (LeakSanitizer cannot run under ptrace: no leak check for this one run)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=open,openat,rename -o "$WORK/strace.txt" \
+		"${C[@]}" issue -d priv.example.test --standalone "$D" -q >/dev/null 2>&1; rc=$?
+	main=$(head -1 "$WORK/strace.txt" | awk '{print $1}')
+	keys=$(grep -E 'account\.key|privkey\.pem' "$WORK/strace.txt" | grep -v '^[0-9]* +++' || true)
+	if [[ $rc -eq 0 && -n $keys ]] && ! awk -v m="$main" '$1 == m' <<<"$keys" | grep -q . &&
+		grep -q 'account\.key' <<<"$keys" && grep -q 'privkey\.pem' <<<"$keys"; then
+		t_pass "privsep-only-signer-opens-keys"
+	else
+		t_fail "privsep-only-signer-opens-keys" "rc=$rc main=$main $(awk -v m="$main" '$1 == m' <<<"$keys" | head -2)"
+	fi
+else
+	t_fail "privsep-only-signer-opens-keys" "strace not installed"
+fi
+
+# ---- a profile the CA does not advertise is not requested --------------------------
+"${C[@]}" issue -d prof.example.test --profile classic --standalone "$D" 2>"$WORK/e.txt"; rc=$?
+[[ $rc -eq 64 ]] && grep -q "advertises no profiles" "$WORK/e.txt" && t_pass "profile-not-advertised" ||
+	t_fail "profile-not-advertised" "rc=$rc $(cat "$WORK/e.txt")"
+
 # ---- renew: not due, forced, --all --------------------------------------------
 serial1=$(serial_of "$cd_a/cert.pem")
 "${C[@]}" renew a.example.test -q; rc=$?
@@ -226,6 +248,15 @@ if [[ $rc -eq 0 && -e $WORK/reached ]] && [[ $(serial_of "$cd_x/cert.pem") == "$
 else
 	t_fail "crash-kill9-mid-order-keeps-old"
 fi
+[[ -s $S/archive/crash.example.test/pending.json ]] && t_pass "crash-journal-records-pending" ||
+	t_fail "crash-journal-records-pending"
+# the next run first removes what the killed one published, then proceeds
+l0=$(wc -l <"$WORK/dns-hook.log")
+"$CAIRN" --state "$S" renew crash.example.test --force -q; rc=$?
+calls=$(tail -n +$((l0 + 1)) "$WORK/dns-hook.log" | tr '\n' ' ')
+[[ $rc -eq 0 && $calls == "del _acme-challenge.crash.example.test add _acme-challenge.crash.example.test del _acme-challenge.crash.example.test " ]] &&
+	[[ ! -e $S/archive/crash.example.test/pending.json ]] && t_pass "crash-journal-replayed" ||
+	t_fail "crash-journal-replayed" "rc=$rc calls: $calls"
 ok=1
 for delay in 0.02 0.05 0.08 0.11 0.14 0.17 0.2 0.25 0.3 0.4; do
 	"$CAIRN" --state "$S" renew crash.example.test --force -q 2>/dev/null &
@@ -237,11 +268,13 @@ for delay in 0.02 0.05 0.08 0.11 0.14 0.17 0.2 0.25 0.3 0.4; do
 		echo "inconsistent after kill at $delay s" >>"$WORK/check.log"
 	fi
 done
-# a killed run cannot remove its TXT records: clear them as an operator would
-"$DNS_HOOK" del _acme-challenge.crash.example.test x
+# the TXT record a killed run published is removed by the next run (journal)
 "$CAIRN" --state "$S" renew crash.example.test --force -q; rc=$?
 [[ $ok -eq 1 && $rc -eq 0 ]] && ! ls -d "$S"/archive/crash.example.test/.new-* >/dev/null 2>&1 && key_matches "$cd_x" &&
 	t_pass "crash-kill9-random-points" || t_fail "crash-kill9-random-points" "ok=$ok rc=$rc"
+n=$(txt_count _acme-challenge.crash.example.test "$DNS_PORT")
+[[ $n == 0 && ! -e $S/archive/crash.example.test/pending.json ]] && t_pass "crash-leftover-records-removed" ||
+	t_fail "crash-leftover-records-removed" "$n TXT records left"
 
 # ---- account key rollover, then still usable ------------------------------------------------
 th1=$(openssl pkey -in "$kf" -pubout 2>/dev/null | sha256sum)

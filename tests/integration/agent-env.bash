@@ -74,7 +74,8 @@ start_challtestsrv() {
 	DNS_HOOK=$WORK/dns-hook.sh
 	cat >"$DNS_HOOK" <<EOF
 #!/bin/sh
-# cairn dns-01 hook into pebble-challtestsrv: add|del FQDN VALUE
+# cairn dns-01 hook into pebble-challtestsrv: add|del FQDN VALUE (logged)
+echo "\$1 \$2" >> "$WORK/dns-hook.log"
 case \$1 in
 add) curl -fsS -o /dev/null -d "{\"host\":\"\$2.\",\"value\":\"\$3\"}" http://127.0.0.1:$CTS_PORT/set-txt ;;
 del) curl -fsS -o /dev/null -d "{\"host\":\"\$2.\"}" http://127.0.0.1:$CTS_PORT/clear-txt ;;
@@ -122,6 +123,26 @@ revoked_at_pebble() {
 	local s
 	s=$(openssl x509 -in "$2" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
 	curl -fsS --cacert "$WORK/tls/ca.pem" "$1/cert-status-by-serial/$s" | grep -q '"Status": *"Revoked"'
+}
+
+# txt_count NAME PORT: TXT records at NAME, asked straight from the DNS server
+# on 127.0.0.1:PORT (no dig on the test machines)
+txt_count() {
+	python3 - "$1" "$2" <<'EOF'
+import socket, struct, sys
+name, port = sys.argv[1], int(sys.argv[2])
+q = struct.pack(">HHHHHH", 0x1234, 0, 1, 0, 0, 0)
+for label in name.rstrip(".").split("."):
+    q += bytes([len(label)]) + label.encode()
+q += b"\0" + struct.pack(">HH", 16, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(q, ("127.0.0.1", port))
+r = s.recv(4096)
+ancount = struct.unpack(">H", r[6:8])[0]
+tc = (r[2] & 0x02) != 0
+print("many" if tc else ancount)
+EOF
 }
 
 agent_summary() {

@@ -26,7 +26,8 @@
 # Environment: PORT_RANGE (default 20000-29999), ISOLATE_NET (1), CAIRND
 # (build/cairnd), CLIENT_TIMEOUT (180 s per client run), REVOKE_REASON (4),
 # ACME_EMAIL (lego's account contact, which lego insists on), T_KEEP_TMP (1:
-# keep the temp dir where it is), CAIRND_START_TIMEOUT (30 s).
+# keep the temp dir where it is), CAIRND_START_TIMEOUT (30 s), CAIRND_ARGS (extra
+# cairnd options, after the defaults of start_cairnd).
 #
 # Hooks (tests/integration/hooks/) source this file with T_HOOK_MODE=1: they
 # get the helper functions only (no namespace, temp dir or trap).
@@ -282,13 +283,14 @@ _make_tls_cert() {
 }
 
 # start_cairnd — ${CAIRND:-build/cairnd} with a fresh data dir, validating
-# through the mock DNS (started first if needed). Exports ACME_DIRECTORY,
+# through the mock DNS (started first if needed; set DNS_PORT to use another
+# server). Extra options in CAIRND_ARGS (split on white space; they come last,
+# so they override: --allow-private-targets=false). Exports ACME_DIRECTORY,
 # ACME_CA_BUNDLE (DIR/api-ca.pem), ACME_ISSUER_ROOT (DIR/root.pem),
-# CAIRND_DATA, HTTP01_PORT, TLSALPN01_PORT, ACME_SERVER. CAIRND_EXTRA_ARGS
-# (words) are added to cairnd's options.
+# CAIRND_DATA, HTTP01_PORT, TLSALPN01_PORT, ACME_SERVER.
 start_cairnd() {
   local bin=${CAIRND:-$T_ROOT/build/cairnd} port extra=()
-  read -ra extra <<< "${CAIRND_EXTRA_ARGS:-}"
+  read -ra extra <<< "${CAIRND_ARGS:-}"
   [[ $bin == /* ]] || bin=$T_ROOT/$bin
   [[ -x $bin ]] || { t_log "cairnd binary $bin not found (run make first)"; return 1; }
   [[ -n ${DNS_PORT:-} ]] || start_challtestsrv || return 1

@@ -576,7 +576,11 @@ def t_profile_errors():
     problem(new_order(acme, ["p1." + SUFFIX], profile="gold"), "invalidProfile", 400)
     problem(new_order(acme, [], ips=["127.0.0.1"], profile="classic"), "invalidProfile", 400)
     problem(new_order(acme, [], ips=["127.0.0.1"], profile="tlsserver"), "invalidProfile", 400)
-    problem(new_order(acme, [], ips=["127.0.0.1"]), "rejectedIdentifier", 400)
+    # without a profile the server selects one that fits: shortlived for an IP
+    _, order = order_ok(acme, [], ips=["127.0.0.1"])
+    expect(order["profile"] == "shortlived", f"IP without a profile got {order.get('profile')}")
+    many = [f"10.0.0.{i}" for i in range(1, 27)]        # 26 IPs: no profile fits
+    problem(new_order(acme, [], ips=many), "rejectedIdentifier", 400)
     problem(new_order(acme, ["p2." + SUFFIX], profile=5), "malformed", 400)
     names = [f"n{i}.{SUFFIX}" for i in range(26)]       # shortlived allows 25
     problem(new_order(acme, names, profile="shortlived"), "invalidProfile", 400)

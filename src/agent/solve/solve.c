@@ -131,7 +131,7 @@ int agent_parse_hostport(const char *s, char **addr, int *port)
 		colon = strrchr(s, ':');
 		if (colon != NULL && strchr(s, ':') != colon)
 			return cn_err_set(CN_ERR_USAGE, "IPv6 address must be in brackets: '%s'", s);
-		*addr = colon ? cn_xstrndup(s, (size_t)(colon - s)) : cn_xstrdup("0.0.0.0");
+		*addr = colon ? cn_xstrndup(s, (size_t)(colon - s)) : cn_xstrdup("::");
 		ps = colon ? colon + 1 : s;
 	}
 	p = strtol(ps, &end, 10);
@@ -163,9 +163,17 @@ int agent_listen_tcp(const char *addr, int port, int *out)
 		return cn_err_set(CN_ERR_USAGE, "not an IP address: '%s'", addr);
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 && ss.ss_family == AF_INET6 && strcmp(addr, "::") == 0)
+		return agent_listen_tcp("0.0.0.0", port, out); /* no IPv6 here */
 	if (fd < 0)
 		return cn_err_set(CN_ERR_IO, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6 && strcmp(addr, "::") == 0) {
+		int zero = 0;
+
+		/* the wildcard serves IPv4 (mapped) and IPv6 alike */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0) {
 		int e = errno;
 

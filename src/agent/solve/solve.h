@@ -70,8 +70,8 @@ void agent_solver_free(struct agent_solver *s);
 int agent_chall_prepare(struct agent_chall *c, const char *thumbprint) CN_WUR;
 void agent_chall_cleanup(struct agent_chall *c);
 
-/* Parses "[ADDR:]PORT" ("[v6]:PORT" too); addr defaults to "0.0.0.0"
- * (heap). */
+/* Parses "[ADDR:]PORT" ("[v6]:PORT" too); addr defaults to "::", which
+ * agent_listen_tcp binds dual-stack (heap). */
 int agent_parse_hostport(const char *s, char **addr, int *port) CN_WUR;
 /* A listening TCP socket bound to addr:port (SO_REUSEADDR, non-blocking). */
 int agent_listen_tcp(const char *addr, int port, int *fd) CN_WUR;

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +270,15 @@ static void *tlsalpn_main(void *arg)
 {
 	struct tlsalpn *ta = arg;
 	struct pollfd pf[2];
+	sigset_t pipe_set;
 	int fd;
+
+	/* OpenSSL writes with write(2): a validator that hangs up must not
+	 * kill the process (SIGPIPE is thread-directed; blocked, write fails
+	 * with EPIPE instead) */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
 
 	for (;;) {
 		pf[0].fd = ta->stop[0];

@@ -146,40 +146,60 @@ static json_t *identifiers_json(const struct ca_identifier *ids, size_t n)
 	return arr;
 }
 
+/* Whether the identifiers fit prof: at most its max_names, IP addresses
+ * only where allowed; a detail says why not. */
+static int profile_fits(const struct ca_profile *prof, const struct ca_identifier *ids, size_t n,
+    int code)
+{
+	size_t i;
+
+	if (n > (size_t)prof->max_names)
+		return cn_err_set(code, "profile %s allows at most %d identifiers per order",
+		    prof->name, prof->max_names);
+	for (i = 0; i < n && !prof->allow_ip; i++)
+		if (strcmp(ids[i].type, "ip") == 0)
+			return cn_err_set(code, "profile %s does not allow IP address identifiers "
+			    "such as %s", prof->name, ids[i].value);
+	return 0;
+}
+
 /*
- * The order's profile: the one asked for (invalidProfile if not offered),
- * else the default. The identifiers must fit it: at most its max_names, IP
- * addresses only where allowed (invalidProfile when the client chose the
- * profile, rejectedIdentifier when it did not).
+ * The order's profile. One asked for must be offered and fit the
+ * identifiers (invalidProfile otherwise, draft section 4). Without one, the
+ * server selects (as the draft recommends): the default profile when the
+ * identifiers fit it, else the first that they fit (so that a client that
+ * knows no profiles still gets IP addresses under shortlived);
+ * rejectedIdentifier when none does.
  */
 static int profile_select(const struct ca_ctx *ctx, const json_t *payload,
     const struct ca_identifier *ids, size_t n, struct ca_profile *prof)
 {
 	const char *name = NULL;
-	bool asked;
+	char why[256];
 	size_t i;
 	int r;
 
 	r = cn_json_opt_str(payload, "profile", &name);
 	if (r != 0)
 		return r;
-	asked = name != NULL;
-	r = ca_profile_get(ctx->cfg, asked ? name : ctx->cfg->default_profile, prof);
-	if (r != 0)
+	if (name != NULL) {
+		r = ca_profile_get(ctx->cfg, name, prof);
+		if (r == 0)
+			r = profile_fits(prof, ids, n, CN_ERR_INVALID_PROFILE);
 		return r;
-	if (n > (size_t)prof->max_names)
-		return cn_err_set(asked ? CN_ERR_INVALID_PROFILE : CN_ERR_REJECTED_ID,
-		    "profile %s allows at most %d identifiers per order", prof->name, prof->max_names);
-	for (i = 0; i < n && !prof->allow_ip; i++) {
-		if (strcmp(ids[i].type, "ip") != 0)
-			continue;
-		if (asked)
-			return cn_err_set(CN_ERR_INVALID_PROFILE,
-			    "profile %s does not allow IP address identifiers", prof->name);
-		return cn_err_set(CN_ERR_REJECTED_ID, "IP address %s needs a profile that allows IP "
-		    "addresses (shortlived); ask for it with \"profile\"", ids[i].value);
 	}
-	return 0;
+	r = ca_profile_get(ctx->cfg, ctx->cfg->default_profile, prof);
+	if (r == 0)
+		r = profile_fits(prof, ids, n, CN_ERR_REJECTED_ID);
+	if (r != CN_ERR_REJECTED_ID)
+		return r;
+	snprintf(why, sizeof(why), "%s", cn_err_detail());
+	for (i = 0; i < CA_N_PROFILES; i++) {
+		ca_profile_at(ctx->cfg, i, prof);
+		if (profile_fits(prof, ids, n, CN_ERR_REJECTED_ID) == 0)
+			return 0;
+	}
+	return cn_err_set(CN_ERR_REJECTED_ID, "no profile fits these identifiers (%s)", why);
 }
 
 /* Whether two orders share an identifier (identifiers_json as stored). */

@@ -19,7 +19,10 @@
  * Freshness: the caches are capped at a TTL of 0, so a subscriber that fixes
  * a record sees it used at the next validation, not after a cached TTL.
  *
- * Not here: CAA (caa.c), the choice of addresses to contact (target.c).
+ * Raw record sets (ca_resolve_rrsets_by) serve CAA (caa.c), which asks
+ * every level of a name at once.
+ *
+ * Not here: CAA policy (caa.c), the choice of addresses to contact (target.c).
  */
 #include "validate/validate.h"
 
@@ -43,6 +46,7 @@
 #define RR_A 1
 #define RR_TXT 16
 #define RR_AAAA 28
+#define RR_CAA 257
 #define RR_CLASS_IN 1
 #define RCODE_NXDOMAIN 3
 /* Largest TXT record we accept after concatenating its strings. */
@@ -77,6 +81,8 @@ static const char *type_name(int type)
 		return "AAAA";
 	case RR_TXT:
 		return "TXT";
+	case RR_CAA:
+		return "CAA";
 	default:
 		return "?";
 	}
@@ -180,6 +186,11 @@ int ca_resolver_new(const struct ca_validate_cfg *cfg, struct ca_resolver **out)
 	     * suites, which use example.test) work. Whether such names may be
 	     * issued for is the identifier policy's decision, not the resolver's. */
 	    {"local-zone:", "test. transparent"},
+	    /* ... and do not validate them: the root zone proves that "test."
+	     * does not exist, so under the IANA root anchor every test name
+	     * would be bogus. A zone below it with its own trust anchor (the
+	     * DNSSEC tests) is still validated: the closest anchor wins. */
+	    {"domain-insecure:", "test."},
 	};
 	struct ca_validate_cfg c;
 	struct ca_resolver *r = NULL;
@@ -551,4 +562,98 @@ int ca_resolve_addrs(struct ca_resolver *r, const char *name, char ***addrs, siz
 int ca_resolve_txt(struct ca_resolver *r, const char *name, char ***txts, size_t *n)
 {
 	return ca_resolve_txt_by(r, name, ca_v_now_ms() + r->timeout_ms, txts, n);
+}
+
+void ca_rrset_cleanup(struct ca_rrset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->rdata[i]);
+	free(s->rdata);
+	free(s->rdata_len);
+	free(s->why);
+	s->rdata = NULL;
+	s->rdata_len = NULL;
+	s->why = NULL;
+	s->n = 0;
+	s->rc = 0;
+	s->bogus = false;
+}
+
+/* Copies a finished query's outcome into its set. */
+static void rrset_fill(const struct rq *q, struct ca_rrset *s)
+{
+	char msg[400] = "";
+	size_t cnt, j;
+	int code;
+
+	switch (rq_state(q, msg, sizeof(msg), &code)) {
+	case RQ_FAIL:
+		s->rc = code;
+		s->bogus = q->res != NULL && q->res->bogus;
+		s->why = cn_xstrdup(msg);
+		return;
+	case RQ_NXDOMAIN:
+	case RQ_EMPTY:
+		return;
+	case RQ_DATA:
+		break;
+	}
+	cnt = count_data(q->res);
+	s->rdata = cn_xcalloc(cnt, sizeof(*s->rdata));
+	s->rdata_len = cn_xcalloc(cnt, sizeof(*s->rdata_len));
+	for (j = 0; j < cnt; j++) {
+		size_t len = q->res->len[j] > 0 ? (size_t)q->res->len[j] : 0;
+
+		/* one spare byte, so that an empty RDATA is not a zero-size allocation */
+		s->rdata[j] = cn_xmalloc(len + 1);
+		memcpy(s->rdata[j], q->res->data[j], len);
+		s->rdata_len[j] = len;
+	}
+	s->n = cnt;
+}
+
+int ca_resolve_rrsets_by(struct ca_resolver *r, int type, struct ca_rrset *sets, size_t n,
+    int64_t deadline)
+{
+	struct rq *qs = NULL;
+	size_t *idx = NULL, nq = 0, i;
+
+	if (n > CA_V_MAX_PARALLEL)
+		return cn_err_set(CN_ERR_MALFORMED, "%zu names asked at once, at most %d", n,
+		    CA_V_MAX_PARALLEL);
+	for (i = 0; i < n; i++) {
+		sets[i].rc = 0;
+		sets[i].bogus = false;
+		sets[i].why = NULL;
+		sets[i].n = 0;
+		sets[i].rdata = NULL;
+		sets[i].rdata_len = NULL;
+	}
+	if (n == 0)
+		return 0;
+	qs = cn_xcalloc(n, sizeof(*qs));
+	idx = cn_xcalloc(n, sizeof(*idx));
+	for (i = 0; i < n; i++) {
+		if (!name_ok(sets[i].name)) {
+			char esc[100];
+
+			cn_log_escape(sets[i].name, strnlen(sets[i].name, 80), esc, sizeof(esc));
+			sets[i].rc = CN_ERR_DNS;
+			sets[i].why = cn_xmalloc(sizeof(esc) + 40);
+			snprintf(sets[i].why, sizeof(esc) + 40, "'%s' is not a valid DNS name", esc);
+			continue;
+		}
+		qs[nq].name = sets[i].name;
+		qs[nq].type = type;
+		idx[nq++] = i;
+	}
+	lookup(r, qs, nq, deadline);
+	for (i = 0; i < nq; i++)
+		rrset_fill(&qs[i], &sets[idx[i]]);
+	rq_cleanup(qs, nq);
+	free(qs);
+	free(idx);
+	return 0;
 }

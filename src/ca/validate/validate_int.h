@@ -31,6 +31,34 @@ int ca_resolve_addrs_by(struct ca_resolver *r, const char *name, int64_t deadlin
 int ca_resolve_txt_by(struct ca_resolver *r, const char *name, int64_t deadline, char ***txts,
     size_t *n) CN_WUR;
 
+/* Most names ca_resolve_rrsets_by asks at once (a name has at most 127 labels). */
+#define CA_V_MAX_PARALLEL 128
+
+/* The answer for one name to a query of one type (ca_resolve_rrsets_by). */
+struct ca_rrset {
+	const char *name;         /* in: the name to ask (borrowed) */
+	int rc;                   /* out: 0, or CN_ERR_DNS when the lookup failed */
+	bool bogus;               /* out: DNSSEC validation failed (rc is CN_ERR_DNS) */
+	char *why;                /* out, owned: what failed when rc != 0 */
+	size_t n;                 /* out: records; 0 for NXDOMAIN and "no data" */
+	unsigned char **rdata;    /* out, owned: each record's RDATA, wire format */
+	size_t *rdata_len;        /* out, owned */
+};
+
+/*
+ * Asks the resolver for records of the given type at each sets[i].name, all
+ * at once (CNAMEs followed by the resolver), giving up at deadline, and
+ * fills in each set's outcome. NXDOMAIN and an answer without records of
+ * the type are rc 0 with n 0; SERVFAIL or another rcode, a timeout, a bad
+ * name and a DNSSEC-bogus answer are rc CN_ERR_DNS with why set. Returns 0,
+ * or CN_ERR_MALFORMED (nothing asked) for n > CA_V_MAX_PARALLEL. Free each
+ * set's outputs with ca_rrset_cleanup.
+ */
+int ca_resolve_rrsets_by(struct ca_resolver *r, int type, struct ca_rrset *sets, size_t n,
+    int64_t deadline) CN_WUR;
+/* Frees what ca_resolve_rrsets_by put into s (NULL-safe fields); keeps s->name. */
+void ca_rrset_cleanup(struct ca_rrset *s);
+
 /*
  * True for a syntactically valid host name: 2..127 labels of letters,
  * digits and inner hyphens, 1..63 bytes each, CA_V_MAX_NAME bytes at most,

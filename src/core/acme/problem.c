@@ -34,6 +34,7 @@ static const struct {
 	{"externalAccountRequired", CN_ERR_EXTERNAL_ACCOUNT},
 	{"incorrectResponse", CN_ERR_INCORRECT_RESPONSE},
 	{"invalidContact", CN_ERR_INVALID_CONTACT},
+	{"invalidProfile", CN_ERR_BAD_REQUEST}, /* draft-ietf-acme-profiles */
 	{"malformed", CN_ERR_MALFORMED},
 	{"orderNotReady", CN_ERR_ORDER_NOT_READY},
 	{"rateLimited", CN_ERR_RATE_LIMITED},

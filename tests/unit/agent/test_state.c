@@ -88,7 +88,7 @@ static void test_versions_and_symlink(void **state)
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	for (i = 2; i <= 8; i++) {
-		char c[8];
+		char c[16];
 
 		snprintf(c, sizeof(c), "v%d", i);
 		install(f, "web", c);

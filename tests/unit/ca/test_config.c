@@ -119,7 +119,7 @@ static void test_defaults(void **state)
 {
 	static const char *const want[][2] = {
 		{"data", ""}, {"listen", "127.0.0.1:14000"}, {"base-url", ""},
-		{"resolver", "127.0.0.1:53"}, {"trust-anchor", ""}, {"http01-port", "80"},
+		{"resolver", "127.0.0.1:53"}, {"trust-anchor", "/usr/share/dns/root.key"}, {"http01-port", "80"},
 		{"tlsalpn01-port", "443"}, {"allow-private-targets", "false"},
 		{"validity", "7776000s"}, {"backdate", "3600s"}, {"workers", "4"},
 		{"http-threads", "4"}, {"order-lifetime", "604800s"},
@@ -599,7 +599,7 @@ static void test_usage_and_markdown_list_every_option(void **state)
 			fail_msg("the Markdown table lacks %s", key);
 		n++;
 	}
-	assert_int_equal(n, 51);
+	assert_int_equal(n, 54);
 	assert_non_null(strstr(usage, "--config FILE"));
 	free(printed_text);
 	free(usage);

@@ -7,7 +7,11 @@
  * leftmost label (RFC 8555 section 7.1.3), IP identifiers (RFC 8738)
  * normalized to RFC 5952 text, unknown types, and the challenge types
  * offered for each kind of identifier (RFC 8555 section 7.1.3, RFC 8738
- * section 7).
+ * section 7); XN-labels that must be A-labels (RFC 3492 Punycode), names
+ * that are ICANN public suffixes (the Debian publicsuffix list) and
+ * wildcards directly below one, while RFC 6761 test names stay allowed; an
+ * operator blocklist (a name and its subdomains, wildcards covering a
+ * blocked name); ca_policy_init errors naming the file and line.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,13 +20,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "config.h"
 #include "err.h"
 #include "policy.h"
 
-static struct ca_config cfg; /* the policy does not read it yet */
+/* Only the list paths are read: NULL public_suffix_list = the Debian list. */
+static struct ca_config cfg;
+static char blocklist_path[] = "/tmp/cairn-blocklist-XXXXXX";
+
+static const char blocklist_text[] =
+	"# operator blocklist for test_policy\n"
+	"\n"
+	"blocked.example\n"
+	"  Secret.Bank.Example   # trailing comment, mixed case\n"
+	"onlyhere.sub.example\r\n"
+	"xn--bcher-kva.blocked-idn.example\n";
+
+static int setup(void **state)
+{
+	int fd;
+
+	(void)state;
+	fd = mkstemp(blocklist_path);
+	if (fd < 0)
+		return -1;
+	if (write(fd, blocklist_text, sizeof(blocklist_text) - 1) != (ssize_t)(sizeof(blocklist_text) - 1)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	cfg.blocklist = blocklist_path;
+	return ca_policy_init(&cfg) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ca_policy_cleanup();
+	unlink(blocklist_path);
+	return 0;
+}
 
 struct id_case {
 	const char *type;
@@ -104,8 +145,8 @@ static const struct id_case dns_cases[] = {
 	{"dns", "example.ab--cd", CN_ERR_REJECTED_ID, NULL, false, "reserved LDH"},
 	{"dns", "*.ab--cd.example", CN_ERR_REJECTED_ID, NULL, false, "reserved LDH"},
 	{"dns", "xy--z.example", CN_ERR_REJECTED_ID, NULL, false, "reserved LDH"},
-	{"dns", "xn--z.example", 0, "xn--z.example", false, NULL},
-	{"dns", "Xn--Z.example", 0, "xn--z.example", false, NULL},
+	{"dns", "xn--z.example", CN_ERR_REJECTED_ID, NULL, false, "not a valid A-label"},
+	{"dns", "Xn--Z.example", CN_ERR_REJECTED_ID, NULL, false, "not a valid A-label"},
 	/* BR 4.2.2: nothing in an IP reverse zone */
 	{"dns", "1.2.0.192.in-addr.arpa", CN_ERR_REJECTED_ID, NULL, false, "reverse zone"},
 	{"dns", "in-addr.arpa", CN_ERR_REJECTED_ID, NULL, false, "reverse zone"},
@@ -115,6 +156,91 @@ static const struct id_case dns_cases[] = {
 	{"dns", "notin-addr.arpa", 0, "notin-addr.arpa", false, NULL},
 	{"dns", "in-addr.arpa.example.com", 0, "in-addr.arpa.example.com", false, NULL},
 	{"dns", "x.myip6.arpa", 0, "x.myip6.arpa", false, NULL},
+};
+
+/* XN-labels must be A-labels: Punycode that decodes and encodes back (RFC 3492). */
+static const struct id_case xn_cases[] = {
+	{"dns", "xn--bcher-kva.example", 0, "xn--bcher-kva.example", false, NULL},   /* bücher */
+	{"dns", "www.xn--mnchen-3ya.de", 0, "www.xn--mnchen-3ya.de", false, NULL},   /* münchen */
+	{"dns", "xn--fiqs8s.example", 0, "xn--fiqs8s.example", false, NULL},         /* 中国 */
+	{"dns", "example.xn--fiqs8s", 0, "example.xn--fiqs8s", false, NULL},
+	{"dns", "*.xn--mnchen-3ya.de", 0, "xn--mnchen-3ya.de", true, NULL},
+	{"dns", "xn--ls8h.example", 0, "xn--ls8h.example", false, NULL},             /* U+1F4A9 */
+	{"dns", "XN--BCHER-KVA.EXAMPLE", 0, "xn--bcher-kva.example", false, NULL},
+	{"dns", "xn--bcher-kva9.example", CN_ERR_REJECTED_ID, NULL, false, "ends inside a number"},
+	{"dns", "xn--bcher-kv.example", CN_ERR_REJECTED_ID, NULL, false, "not a valid A-label"},
+	{"dns", "xn--abc.example", CN_ERR_REJECTED_ID, NULL, false, "not a valid A-label"},
+	{"dns", "xn--abc-.example", CN_ERR_REJECTED_ID, NULL, false, "ends with a hyphen"},
+	{"dns", "xn--zca.example", 0, "xn--zca.example", false, NULL},                 /* U+00DF */
+	{"dns", "xn--ab-cja.example", 0, "xn--ab-cja.example", false, NULL},           /* abé */
+	{"dns", "xn--a.example", CN_ERR_REJECTED_ID, NULL, false, "control character (U+0080)"},
+	{"dns", "xn--9999999999a.example", CN_ERR_REJECTED_ID, NULL, false, "overflows"},
+	{"dns", "xn--a-93t.example", CN_ERR_REJECTED_ID, NULL, false, "full stop (U+3002)"},
+	{"dns", "xn--x-3ba.example", CN_ERR_REJECTED_ID, NULL, false, "no-break space"},
+	{"dns", "xn--zn7c.example", CN_ERR_REJECTED_ID, NULL, false, "replacement character"},
+	{"dns", "xn--266c.example", CN_ERR_REJECTED_ID, NULL, false, "noncharacter"},
+	{"dns", "xn--ab---epa.example", CN_ERR_REJECTED_ID, NULL, false, "positions 3 and 4"},
+	{"dns", "xn----bga.example", CN_ERR_REJECTED_ID, NULL, false, "begins or ends with a hyphen"},
+	{"dns", "xn----9fa.example", CN_ERR_REJECTED_ID, NULL, false, "begins or ends with a hyphen"},
+	{"dns", "xn--nope.example", 0, "xn--nope.example", false, NULL},               /* two CJK ideographs */
+	{"dns", "sub.xn--bcher-kva.xn--abc.example", CN_ERR_REJECTED_ID, NULL, false, "'xn--abc' of"},
+};
+
+/* The public suffix list (ICANN section) and the test names RFC 6761 reserves. */
+static const struct id_case psl_cases[] = {
+	{"dns", "co.uk", CN_ERR_REJECTED_ID, NULL, false, "'co.uk' is a public suffix"},
+	{"dns", "CO.UK", CN_ERR_REJECTED_ID, NULL, false, "public suffix"},
+	{"dns", "*.co.uk", CN_ERR_REJECTED_ID, NULL, false, "directly below the public suffix 'co.uk'"},
+	{"dns", "example.co.uk", 0, "example.co.uk", false, NULL},
+	{"dns", "*.example.co.uk", 0, "example.co.uk", true, NULL},
+	{"dns", "*.com", CN_ERR_REJECTED_ID, NULL, false, "two labels"},
+	{"dns", "com.au", CN_ERR_REJECTED_ID, NULL, false, "public suffix"},
+	{"dns", "kyoto.jp", CN_ERR_REJECTED_ID, NULL, false, "public suffix"},
+	/* wildcard rule "*.ck" with exception "!www.ck" */
+	{"dns", "anything.ck", CN_ERR_REJECTED_ID, NULL, false, "public suffix"},
+	{"dns", "www.ck", 0, "www.ck", false, NULL},
+	{"dns", "a.www.ck", 0, "a.www.ck", false, NULL},
+	{"dns", "b.anything.ck", 0, "b.anything.ck", false, NULL},
+	/* "*.kawasaki.jp" with "!city.kawasaki.jp" */
+	{"dns", "foo.kawasaki.jp", CN_ERR_REJECTED_ID, NULL, false, "public suffix"},
+	{"dns", "city.kawasaki.jp", 0, "city.kawasaki.jp", false, NULL},
+	/* Unicode rules are matched as A-labels: "公司.cn", "xn--55qx5d.cn" */
+	{"dns", "xn--55qx5d.cn", CN_ERR_REJECTED_ID, NULL, false, "public suffix"},
+	{"dns", "example.xn--55qx5d.cn", 0, "example.xn--55qx5d.cn", false, NULL},
+	/* private-section suffixes are the operators' own names */
+	{"dns", "github.io", 0, "github.io", false, NULL},
+	/* unlisted top-level labels: the implicit "*" rule; .test is not listed */
+	{"dns", "example.test", 0, "example.test", false, NULL},
+	{"dns", "a.example.test", 0, "a.example.test", false, NULL},
+	{"dns", "*.example.test", 0, "example.test", true, NULL},
+	{"dns", "lego-dns.example.test", 0, "lego-dns.example.test", false, NULL},
+	{"dns", "example.invalid", 0, "example.invalid", false, NULL},
+	{"dns", "example.com", 0, "example.com", false, NULL},
+};
+
+/* The blocklist of setup(): a name and every name below it. */
+static const struct id_case block_cases[] = {
+	{"dns", "blocked.example", CN_ERR_REJECTED_ID, NULL, false, "'blocked.example' is on its blocklist"},
+	{"dns", "BLOCKED.example", CN_ERR_REJECTED_ID, NULL, false, "blocklist"},
+	{"dns", "www.blocked.example", CN_ERR_REJECTED_ID, NULL, false, "'blocked.example' is on its blocklist"},
+	{"dns", "a.b.c.blocked.example", CN_ERR_REJECTED_ID, NULL, false, "blocklist"},
+	{"dns", "*.blocked.example", CN_ERR_REJECTED_ID, NULL, false, "blocklist"},
+	{"dns", "notblocked.example", 0, "notblocked.example", false, NULL},
+	{"dns", "blocked.example.com", 0, "blocked.example.com", false, NULL},
+	{"dns", "secret.bank.example", CN_ERR_REJECTED_ID, NULL, false, "'secret.bank.example' is on"},
+	{"dns", "x.secret.bank.example", CN_ERR_REJECTED_ID, NULL, false, "blocklist"},
+	{"dns", "bank.example", 0, "bank.example", false, NULL},
+	{"dns", "www.bank.example", 0, "www.bank.example", false, NULL},
+	/* *.bank.example would cover secret.bank.example */
+	{"dns", "*.bank.example", CN_ERR_REJECTED_ID, NULL, false, "would cover a name that is on the blocklist"},
+	/* ... but *.sub.example does not cover onlyhere.sub.example's subdomains alone */
+	{"dns", "*.sub.example", CN_ERR_REJECTED_ID, NULL, false, "would cover"},
+	{"dns", "*.x.sub.example", 0, "x.sub.example", true, NULL},
+	{"dns", "*.example", CN_ERR_REJECTED_ID, NULL, false, NULL},   /* example is a suffix by "*" */
+	{"dns", "xn--bcher-kva.blocked-idn.example", CN_ERR_REJECTED_ID, NULL, false, "blocklist"},
+	{"dns", "blocked-idn.example", 0, "blocked-idn.example", false, NULL},
+	/* IP identifiers are not affected */
+	{"ip", "192.0.2.1", 0, "192.0.2.1", false, NULL},
 };
 
 static const struct id_case ip_cases[] = {
@@ -215,6 +341,112 @@ static void test_dns_names(void **state)
 {
 	(void)state;
 	run_cases(dns_cases, sizeof(dns_cases) / sizeof(dns_cases[0]));
+}
+
+static void test_xn_labels(void **state)
+{
+	(void)state;
+	run_cases(xn_cases, sizeof(xn_cases) / sizeof(xn_cases[0]));
+}
+
+static void test_public_suffixes(void **state)
+{
+	(void)state;
+	run_cases(psl_cases, sizeof(psl_cases) / sizeof(psl_cases[0]));
+}
+
+static void test_blocklist(void **state)
+{
+	(void)state;
+	run_cases(block_cases, sizeof(block_cases) / sizeof(block_cases[0]));
+}
+
+static char *write_temp(const char *text)
+{
+	char *path = strdup("/tmp/cairn-policy-XXXXXX");
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* Bad lists fail ca_policy_init with the file (and line) named; the lists loaded before stay. */
+static void test_init_errors(void **state)
+{
+	static const struct {
+		const char *blocklist;
+		const char *detail;
+	} bad_blocklists[] = {
+		{"ok.example\n*.wild.example\n", ":2: '*.wild.example' is not a DNS name"},
+		{"trailing.dot.example.\n", ":1:"},
+		{"a..b\n", ":1:"},
+		{"good.example\n\nunder_score.example\n", ":3:"},
+		{"sp ace.example\n", ":1:"},
+	};
+	struct ca_config c = cfg;
+	struct ca_identifier id;
+	char *path;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_blocklists) / sizeof(bad_blocklists[0]); i++) {
+		path = write_temp(bad_blocklists[i].blocklist);
+		c.blocklist = path;
+		assert_int_equal(ca_policy_init(&c), CN_ERR_USAGE);
+		if (strstr(cn_err_detail(), path) == NULL || strstr(cn_err_detail(), bad_blocklists[i].detail) == NULL)
+			fail_msg("blocklist %zu: detail '%s' lacks '%s'", i, cn_err_detail(), bad_blocklists[i].detail);
+		unlink(path);
+		free(path);
+	}
+	c = cfg;
+	c.blocklist = (char *)"/nonexistent/cairn-blocklist";
+	assert_int_equal(ca_policy_init(&c), CN_ERR_USAGE);
+	assert_non_null(strstr(cn_err_detail(), "/nonexistent/cairn-blocklist"));
+	c = cfg;
+	c.public_suffix_list = (char *)"/nonexistent/psl.dat";
+	assert_int_equal(ca_policy_init(&c), CN_ERR_USAGE);
+	assert_non_null(strstr(cn_err_detail(), "/nonexistent/psl.dat"));
+	/* a file that is not the list */
+	path = write_temp("// ===BEGIN ICANN DOMAINS===\ncom\nnet\n// ===END ICANN DOMAINS===\n");
+	c.public_suffix_list = path;
+	assert_int_equal(ca_policy_init(&c), CN_ERR_USAGE);
+	assert_non_null(strstr(cn_err_detail(), "is not the public suffix list"));
+	unlink(path);
+	free(path);
+	/* the failures changed nothing: setup()'s lists still apply */
+	assert_int_equal(ca_policy_identifier(&cfg, "dns", "www.blocked.example", &id), CN_ERR_REJECTED_ID);
+	assert_int_equal(ca_policy_identifier(&cfg, "dns", "co.uk", &id), CN_ERR_REJECTED_ID);
+	/* an empty blocklist path blocks nothing; replacing the lists works */
+	c = cfg;
+	c.blocklist = (char *)"";
+	assert_int_equal(ca_policy_init(&c), 0);
+	assert_int_equal(ca_policy_identifier(&c, "dns", "www.blocked.example", &id), 0);
+	ca_identifier_cleanup(&id);
+	assert_int_equal(ca_policy_init(&cfg), 0);
+	assert_int_equal(ca_policy_identifier(&cfg, "dns", "www.blocked.example", &id), CN_ERR_REJECTED_ID);
+}
+
+/* Without ca_policy_init the first use loads the lists of its cfg; when it cannot, refusal is internal. */
+static void test_lazy_load(void **state)
+{
+	struct ca_config c = cfg;
+	struct ca_identifier id;
+
+	(void)state;
+	ca_policy_cleanup();
+	c.public_suffix_list = (char *)"/nonexistent/psl.dat";
+	assert_int_equal(ca_policy_identifier(&c, "dns", "example.com", &id), CN_ERR_INTERNAL);
+	assert_non_null(strstr(cn_err_detail(), "/nonexistent/psl.dat"));
+	/* syntax errors are still reported as such */
+	assert_int_equal(ca_policy_identifier(&c, "dns", "a..b", &id), CN_ERR_REJECTED_ID);
+	assert_int_equal(ca_policy_identifier(&cfg, "dns", "co.uk", &id), CN_ERR_REJECTED_ID);
+	assert_int_equal(ca_policy_identifier(&cfg, "dns", "blocked.example", &id), CN_ERR_REJECTED_ID);
+	assert_int_equal(ca_policy_identifier(&cfg, "dns", "example.co.uk", &id), 0);
+	ca_identifier_cleanup(&id);
 }
 
 static void test_ip_addresses(void **state)
@@ -366,11 +598,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dns_names),
+		cmocka_unit_test(test_xn_labels),
+		cmocka_unit_test(test_public_suffixes),
+		cmocka_unit_test(test_blocklist),
 		cmocka_unit_test(test_ip_addresses),
 		cmocka_unit_test(test_unknown_types),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_challenges),
+		cmocka_unit_test(test_init_errors),
+		cmocka_unit_test(test_lazy_load),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
