@@ -17,6 +17,9 @@
 #   lego 4.9.1: EAB (--eab --kid --hmac), refused without it, and
 #     --preferred-chain picking the alternate chain.
 #   certbot 2.1.0: EAB (--eab-kid --eab-hmac-key) with --preferred-chain.
+#   cairn (our agent): a tlsserver certificate; ARI: not renewed while the
+#     window lies ahead, renewed with "replaces" after `admin ari mark`, and
+#     the new certificate not due again.
 #   A restart on the same data directory (schema 001 + 003) keeps the state.
 # Neither Debian client version knows profiles or ARI (lego added them in
 # 4.22/4.16, certbot in 4.0/4.1), so those are driven by the probe only.
@@ -32,10 +35,10 @@ source "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
 PROBE=$T_ROOT/tests/integration/protocol_probe.py
-export ARI_URL=https://ca.example.test/ari
+export ARI_URL=https://ca.example.test/ari ARI_RETRY_AFTER=60
 export CAIRND_ARGS="--eab-required --challenge-attempts 3 --challenge-retry-after 2s
   --dns-account-01 --dns-persist-01 --alternate-chain auto --caa-identities ca.example.test
-  --ari-explanation-url $ARI_URL"
+  --ari-explanation-url $ARI_URL --ari-retry-after 60s"
 CAIRND_ARGS=${CAIRND_ARGS//$'\n'/ }
 
 t_case_start
@@ -49,6 +52,20 @@ if ! start_cairnd; then
 fi
 echo "$T_TMP/cairnd.log" > "$T_TMP/.last-log"
 admin() { "$CAIRND_BIN" admin --data "$CAIRND_DATA" "$@"; }
+eab_new() { admin eab create --comment "$1" | awk '{ print $2 }' | paste -sd ' '; }
+
+# cairn (the agent) asks for renewalInfo right after issuance and then only
+# after its Retry-After (at least 60 s, RFC 9773 4.3.2): the certificate it
+# will renew after a mark is issued and marked now, and renewed at the end.
+AG_STATE=$T_TMP/agent
+AG=("$T_ROOT/build/cairn" --server "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" --state "$AG_STATE")
+AG2=agent2.proto.example.test
+read -r kid hmac <<< "$(eab_new agent)"
+"${AG[@]}" issue -d "$AG2" --standalone "127.0.0.1:$HTTP01_PORT" --agree-tos \
+  --eab-kid="$kid" --eab-hmac-key="$hmac" >"$T_TMP/agent.log" 2>&1
+ag2_issued=$SECONDS
+ag2_old=$(openssl x509 -in "$AG_STATE/certs/$AG2/cert.pem" -noout -serial 2>/dev/null | cut -d= -f2 | tr 'A-F' 'a-f')
+admin ari mark --serial "${ag2_old:-none}" >>"$T_TMP/agent.log" 2>&1
 
 # ------------------------------------------------------------ the probe ---
 done_line=
@@ -76,8 +93,6 @@ ROOT2_CN=$(openssl x509 -in "$CAIRND_DATA/root-x2.pem" -noout -subject -nameopt 
 ROOT1_CN=$(openssl x509 -in "$CAIRND_DATA/root.pem" -noout -subject -nameopt RFC2253 |
            sed -n 's/^subject=CN=\([^,]*\),.*/\1/p')
 t_log "roots: '$ROOT1_CN' and '$ROOT2_CN'"
-eab_new() { admin eab create --comment "$1" | awk '{ print $2 }' | paste -sd ' '; }
-
 # chain_check FULLCHAIN ROOTFILE WANT_TOP_ISSUER_CN — the top certificate's
 # issuer and an openssl verification of the leaf against ROOTFILE.
 chain_check() {
@@ -153,6 +168,44 @@ if timeout -k 5 "${CLIENT_TIMEOUT:-180}" env REQUESTS_CA_BUNDLE="$ACME_CA_BUNDLE
 else
   t_fail certbot-eab-preferred-alternate-chain
 fi
+
+# ------------------------------------------------------ cairn, the agent ---
+# Our own agent (written apart from cairnd, src/agent) knows profiles and
+# ARI: a tlsserver certificate, no renewal while the ARI window lies ahead,
+# a renewal with "replaces" once `cairnd admin ari mark` moved it.
+name=agent.proto.example.test
+t_case_start
+echo "$T_TMP/agent.log" > "$T_TMP/.last-log"
+if "${AG[@]}" issue -d "$name" --standalone "127.0.0.1:$HTTP01_PORT" --profile tlsserver \
+     >>"$T_TMP/agent.log" 2>&1 &&
+   [[ -z $(openssl x509 -in "$AG_STATE/certs/$name/cert.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//') ]] &&
+   [[ $(( $(date -d "$(openssl x509 -in "$AG_STATE/certs/$name/cert.pem" -noout -enddate | cut -d= -f2)" +%s) -
+          $(date -d "$(openssl x509 -in "$AG_STATE/certs/$name/cert.pem" -noout -startdate | cut -d= -f2)" +%s) + 1 )) -eq $((45 * 86400)) ]]; then
+  t_pass agent-profile-tlsserver
+else
+  t_fail agent-profile-tlsserver
+fi
+
+t_case_start
+"${AG[@]}" renew "$name" >>"$T_TMP/agent.log" 2>&1; rc=$?
+[[ $rc -eq 2 ]] && t_pass agent-ari-not-due || t_fail agent-ari-not-due "cairn renew exited $rc, want 2"
+
+# The certificate marked at the start: once the agent's Retry-After has
+# passed it sees the window in the past and renews, with "replaces".
+t_case_start
+name=$AG2 old=$ag2_old
+(( SECONDS - ag2_issued < 62 )) && sleep $(( 62 - (SECONDS - ag2_issued) ))
+"${AG[@]}" renew "$name" >>"$T_TMP/agent.log" 2>&1; rc=$?
+new=$(openssl x509 -in "$AG_STATE/certs/$name/cert.pem" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+if [[ $rc -eq 0 && $new != "$old" ]] && grep -q "replaces ${old#0}\|replaces $old" "$T_TMP/cairnd.log" &&
+   [[ $(admin cert-status "$old") == valid ]]; then
+  t_pass agent-ari-marked-renews-with-replaces
+else
+  t_fail agent-ari-marked-renews-with-replaces "rc=$rc old=$old new=$new"
+fi
+t_case_start
+"${AG[@]}" renew "$name" >>"$T_TMP/agent.log" 2>&1; rc=$?
+[[ $rc -eq 2 ]] && t_pass agent-ari-renewed-not-due || t_fail agent-ari-renewed-not-due "rc=$rc"
 
 # ---------------------------------------------------------------- restart ---
 t_case_start
