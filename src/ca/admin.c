@@ -2,7 +2,9 @@
  * admin.c - `cairnd admin --data DIR COMMAND`:
  *   cert-status SERIAL     prints "valid" or "revoked REASON"; exit 1 if unknown
  *   revoke SERIAL [REASON] marks a certificate revoked (RFC 5280 reason code
- *                          or name, e.g. 1 or keyCompromise)
+ *                          or name; 1, keyCompromise, also blocks its key and
+ *                          revokes every unexpired certificate with it). A
+ *                          running cairnd publishes it (OCSP, CRL) within seconds.
  *   count-certs            prints the number of certificates in the store
  * and those of admin_protocol.c (eab, ari, block-key, list).
  */
@@ -126,10 +128,21 @@ int ca_admin_main(int argc, char **argv)
 			}
 		}
 		ca_admin_serial_normalize(argv[i + 1], serial);
-		r = ca_store_cert_revoke(st, serial, (int)reason, (int64_t)time(NULL));
-		if (r != 0)
-			goto fail;
-		printf("revoked %s\n", serial);
+		if (reason == 1) {
+			/* keyCompromise: block the key, revoke all its certificates. */
+			int64_t n = 0;
+
+			r = ca_store_key_compromised(st, serial, (int64_t)time(NULL), &n);
+			if (r != 0)
+				goto fail;
+			printf("revoked %s; key blocked, %lld certificates revoked\n", serial,
+			    (long long)n);
+		} else {
+			r = ca_store_cert_revoke(st, serial, (int)reason, (int64_t)time(NULL));
+			if (r != 0)
+				goto fail;
+			printf("revoked %s\n", serial);
+		}
 		rc = 0;
 	} else if (strcmp(cmd, "count-certs") == 0) {
 		int64_t n = 0;

@@ -5,8 +5,9 @@
  *       External Account Binding MAC keys (RFC 8555 section 7.3.4)
  *   ari mark (--serial S | --account ID | --issuer | --all) [--explanation URL]
  *       moves the ARI window (RFC 9773) of valid certificates into the past
- *   block-key (--cert FILE | --key FILE | --spki-sha256 HASH) [--why TEXT]
- *       refuses a key from now on and revokes its certificates (keyCompromise)
+ *   block-key (--cert FILE | --key FILE | --spki-sha256 HASH)
+ *       refuses a key from now on and revokes its certificates (keyCompromise;
+ *       the blocked_keys table of the revocation work, 002_revocation.sql)
  *   list accounts|orders|certs [--account ID] [--before ID] [--limit N]
  * Output is one record a line, tab-separated, for scripts.
  */
@@ -36,7 +37,6 @@
 #define ADMIN_EAB_KEY_BYTES 32
 #define ADMIN_LIST_DEFAULT 100
 #define ADMIN_KEY_MAX_PEM (64 * 1024)
-#define CRL_REASON_KEY_COMPROMISE 1
 
 void ca_admin_protocol_usage(FILE *f)
 {
@@ -46,14 +46,14 @@ void ca_admin_protocol_usage(FILE *f)
 	    "  eab revoke KID               the key binds no new account\n"
 	    "  ari mark (--serial S | --account ID | --issuer | --all) [--explanation URL]\n"
 	    "                               tell these certificates' clients to renew now (RFC 9773)\n"
-	    "  block-key (--cert FILE | --key FILE | --spki-sha256 HASH) [--why TEXT]\n"
+	    "  block-key (--cert FILE | --key FILE | --spki-sha256 HASH)\n"
 	    "                               refuse a key and revoke its certificates (keyCompromise)\n"
 	    "  list accounts|orders|certs [--account ID] [--before ID] [--limit N]\n");
 }
 
 /* Options of the form --name VALUE (or a flag) after the command words. */
 struct admin_opts {
-	const char *comment, *serial, *explanation, *cert, *key, *spki, *why;
+	const char *comment, *serial, *explanation, *cert, *key, *spki;
 	int64_t account, before;
 	long limit;
 	bool issuer, all;
@@ -109,8 +109,6 @@ static int parse_opts(int argc, char **argv, int i, struct admin_opts *o)
 			o->key = val;
 		} else if (strcmp(a, "--spki-sha256") == 0) {
 			o->spki = val;
-		} else if (strcmp(a, "--why") == 0) {
-			o->why = val;
 		} else if (strcmp(a, "--account") == 0) {
 			if (parse_int(val, a, 1, &o->account) != 0)
 				return CN_ERR_USAGE;
@@ -343,7 +341,8 @@ static int cmd_block_key(struct ca_store *st, int argc, char **argv, int i)
 {
 	struct admin_opts o;
 	unsigned char *raw = NULL;
-	size_t raw_len = 0, n = 0;
+	size_t raw_len = 0;
+	int64_t n = 0;
 	char hash[48];
 	int r;
 
@@ -365,9 +364,11 @@ static int cmd_block_key(struct ca_store *st, int argc, char **argv, int i)
 		if (r != 0)
 			return r;
 	}
-	r = ca_store_key_block(st, hash, o.why, CRL_REASON_KEY_COMPROMISE, (int64_t)time(NULL), &n);
+	/* Every valid certificate with the key is revoked with keyCompromise. */
+	r = ca_store_key_block(st, hash, "", (int64_t)time(NULL), &n);
 	if (r == 0)
-		printf("blocked %s, revoked %zu certificate%s\n", hash, n, n == 1 ? "" : "s");
+		printf("blocked %s, revoked %lld certificate%s\n", hash, (long long)n,
+		    n == 1 ? "" : "s");
 	return r;
 }
 

@@ -98,6 +98,18 @@ static const struct opt opts[] = {
 	    "err, warn, info or debug"},
 	{"eab-required", OPT_BOOL, OFF(eab_required), "false", 0, 0,
 	    "require External Account Binding for new accounts"},
+	{"ocsp-validity", OPT_DURATION, OFF(ocsp_validity_s), "7d", 8 * 3600, 10 * (int64_t)DAY,
+	    "validity of OCSP responses, thisUpdate to nextUpdate (BR 4.9.9: 8h to 10d)"},
+	{"ocsp-refresh", OPT_DURATION, OFF(ocsp_refresh_s), "3d", 60, 4 * (int64_t)DAY,
+	    "OCSP responses older than this are signed again (BR 4.9.9: at most 4d, 8h before nextUpdate)"},
+	{"crl-shards", OPT_INT, OFF(crl_shards), "8", 1, 1024,
+	    "number of CRL shards (partitioned CRLs, BR 7.2) new certificates are spread over"},
+	{"crl-validity", OPT_DURATION, OFF(crl_validity_s), "7d", 3600, 10 * (int64_t)DAY,
+	    "validity of CRLs, thisUpdate to nextUpdate (BR 7.2: at most 10d)"},
+	{"crl-interval", OPT_DURATION, OFF(crl_interval_s), "1d", 60, 7 * (int64_t)DAY,
+	    "each CRL shard is signed again at least this often (and within seconds of a revocation)"},
+	{"revocation-poll", OPT_DURATION, OFF(revocation_poll_s), "1s", 1, 60,
+	    "how often OCSP/CRL publishing looks for new certificates and revocations"},
 	{"challenge-attempts", OPT_INT, OFF(challenge_attempts), "1", 1, 10,
 	    "validation attempts of a challenge before it and its authorization are invalid (RFC 8555 8.2; 1: no retry)"},
 	{"challenge-retry-after", OPT_DURATION, OFF(challenge_retry_after_s), "10s", 1, 3600,
@@ -413,6 +425,14 @@ int ca_config_finish(struct ca_config *c)
 	/* No trailing slash: paths are appended as "/acme/...". */
 	while (c->base_url[0] && c->base_url[strlen(c->base_url) - 1] == '/')
 		c->base_url[strlen(c->base_url) - 1] = '\0';
+	/* BR 4.9.9: a new response at least 8 hours before nextUpdate (half the
+	 * validity below 16 hours); the bounds of ocsp-refresh cap it at 4 days. */
+	if (c->ocsp_validity_s >= 16 * 3600 ? c->ocsp_refresh_s > c->ocsp_validity_s - 8 * 3600 :
+	    c->ocsp_refresh_s > c->ocsp_validity_s / 2)
+		return cn_err_set(CN_ERR_USAGE, "--ocsp-refresh must leave 8 hours (half of a "
+		    "validity under 16h) before the responses' nextUpdate (BR 4.9.9)");
+	if (c->crl_interval_s >= c->crl_validity_s)
+		return cn_err_set(CN_ERR_USAGE, "--crl-interval must be shorter than --crl-validity");
 	if (strcmp(c->default_profile, "classic") != 0 && strcmp(c->default_profile, "tlsserver") != 0 &&
 	    strcmp(c->default_profile, "shortlived") != 0)
 		return cn_err_set(CN_ERR_USAGE,

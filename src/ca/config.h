@@ -52,6 +52,13 @@ struct ca_config {
 	char *blocklist;          /* path of the operator's blocklist or "" */
 	char *log_level;
 	bool eab_required;
+	/* revocation publishing (src/ca/revocation/) */
+	int64_t ocsp_validity_s;  /* thisUpdate to nextUpdate of OCSP responses */
+	int64_t ocsp_refresh_s;   /* responses older than this are signed again */
+	int crl_shards;           /* CRL shards new certificates are spread over */
+	int64_t crl_validity_s;   /* thisUpdate to nextUpdate of CRLs */
+	int64_t crl_interval_s;   /* CRLs are signed again at least this often */
+	int64_t revocation_poll_s; /* how often the refresher looks for work */
 	/* protocol extensions (issue 4) */
 	int challenge_attempts;   /* validation attempts before a challenge is invalid */
 	int64_t challenge_retry_after_s; /* wait after a failed attempt */

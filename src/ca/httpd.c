@@ -27,6 +27,12 @@
 #define CA_MAX_BODY (64 * 1024)
 #define CA_MAX_QUERY 512
 #define CA_CONN_TIMEOUT_S 30
+/* Per-connection memory pool. MHD zeroes the whole pool between keep-alive
+ * requests, so the plain-HTTP listener (OCSP, CRLs: small requests, many per
+ * connection; an OCSP GET is at most 255 bytes by RFC 9919 section 6) gets a
+ * small one. */
+#define CA_CONN_MEMORY (128 * 1024)
+#define CA_PLAIN_CONN_MEMORY (16 * 1024)
 
 struct ca_httpd {
 	struct MHD_Daemon *d;
@@ -241,7 +247,8 @@ int ca_httpd_start(const struct ca_ctx *ctx, ca_httpd_handler *handler, const ch
 	MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,                           \
 	MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,                     \
 	MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CA_CONN_TIMEOUT_S,         \
-	MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),               \
+	MHD_OPTION_CONNECTION_MEMORY_LIMIT,                                     \
+	(size_t)(cert_pem ? CA_CONN_MEMORY : CA_PLAIN_CONN_MEMORY),             \
 	MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,                        \
 	MHD_OPTION_NOTIFY_CONNECTION, set_nodelay, NULL,                        \
 	MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,                              \

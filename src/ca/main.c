@@ -23,6 +23,7 @@
 #include "log.h"
 #include "mem.h"
 #include "policy.h"
+#include "revocation/revocation.h"
 #include "signer/signer.h"
 #include "store/store.h"
 #include "validate/validate.h"
@@ -65,6 +66,7 @@ int main(int argc, char **argv)
 	struct ca_resolver *resolver = NULL;
 	struct ca_jobs *jobs = NULL;
 	struct ca_httpd *httpd = NULL, *public_httpd = NULL;
+	struct ca_revocation *revocation = NULL;
 	enum cn_key_type key_type;
 	const char *api_names[CA_MAX_API_NAMES];
 	char *names_copy = NULL, *cert_pem = NULL, *key_pem = NULL, *alt_chain = NULL;
@@ -143,7 +145,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(db_path, sizeof(db_path), "%s/cairn.db", cfg.data_dir);
-	if (ca_store_open(db_path, cfg.http_threads + cfg.workers + 2, &store) != 0) {
+	/* + the plain-HTTP listener's 2 threads and the revocation refresher */
+	if (ca_store_open(db_path, cfg.http_threads + cfg.workers + 3, &store) != 0) {
 		rc = die("opening the store");
 		goto out;
 	}
@@ -179,12 +182,18 @@ int main(int argc, char **argv)
 		rc = die("starting the HTTPS listener");
 		goto out;
 	}
+	if (ca_revocation_new(&cfg, store, signer, &revocation) != 0 ||
+	    ca_revocation_start(revocation) != 0) {
+		rc = die("starting OCSP and CRL publishing");
+		goto out;
+	}
+	ctx.revocation = revocation;
 	if (ca_httpd_start(&ctx, ca_public_handle, cfg.http_listen, NULL, NULL, 2,
 	        &public_httpd) != 0) {
 		rc = die("starting the plain-HTTP listener");
 		goto out;
 	}
-	CN_LOG(CN_LOG_INFO, "main", "ACME on https://%s, AIA on http://%s, data in %s, resolver %s",
+	CN_LOG(CN_LOG_INFO, "main", "ACME on https://%s, AIA/OCSP/CRLs on http://%s, data in %s, resolver %s",
 	    cfg.listen, cfg.http_listen, cfg.data_dir, cfg.resolver);
 	printf("cairnd: serving ACME directory %s/directory\n", cfg.base_url);
 	fflush(stdout);
@@ -203,6 +212,7 @@ int main(int argc, char **argv)
 out:
 	ca_httpd_stop(httpd);
 	ca_httpd_stop(public_httpd);
+	ca_revocation_free(revocation);
 	ca_jobs_stop(jobs);
 	ca_resolver_free(resolver);
 	ca_store_close(store);

@@ -6,12 +6,14 @@
  * fresh serial in the store before signing anything with it (DESIGN:
  * issued certificates are never lost), signs with the intermediate and
  * stores the certificate together with the order's new status in one
- * transaction.
+ * transaction. The certificate names its OCSP responder (AIA) and its CRL
+ * shard (CRL DP), fixed with the serial; a CSR whose key is blocked (key
+ * compromise) fails the order with badPublicKey.
  *
  * Protocol extensions: a failed attempt below --challenge-attempts returns
  * the challenge to pending for a retry (RFC 8555 section 8.2); dns-account-01
  * and dns-persist-01 when enabled; the order's profile sets the lifetime and
- * whether a CN is promoted; a key blocked meanwhile is refused.
+ * whether a CN is promoted.
  */
 #include "work.h"
 
@@ -26,6 +28,7 @@
 #include "log.h"
 #include "mem.h"
 #include "profile.h"
+#include "revocation/revocation.h"
 #include "signer/signer.h"
 #include "validate/validate.h"
 #include "x509/csr.h"
@@ -185,9 +188,10 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	size_t csr_len = 0, n_dns = 0, n_ips = 0;
 	const char **dns = NULL, **ips = NULL;
 	json_t *ids = NULL;
-	char *aia = NULL;
+	char *aia = NULL, *ocsp = NULL, *crl = NULL;
 	int64_t now = (int64_t)time(NULL);
-	int r, tries;
+	int r, tries, shard = 0;
+	bool blocked = false;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cert, 0, sizeof(cert));
@@ -221,30 +225,35 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 		r = order_fail(ctx, order_id, r, cn_err_detail());
 		goto out;
 	}
-	r = cn_pubkey_sha256_b64url(csr->pubkey, cert.key_sha256);
-	if (r == 0)
-		r = ca_store_key_check(ctx->store, cert.key_sha256);
-	if (r == CN_ERR_BAD_KEY) {
-		r = order_fail(ctx, order_id, r, cn_err_detail());
-		goto out;
-	}
-	if (r != 0)
-		goto out;
 	r = ca_order_identifiers(&o, &ids, &dns, &n_dns, &ips, &n_ips);
 	if (r != 0)
 		goto out;
+	/* BR 4.9.1.1: a key revoked for keyCompromise is never certified again. */
+	r = cn_pubkey_sha256_b64url(csr->pubkey, cert.key_sha256);
+	if (r == 0)
+		r = ca_store_key_is_blocked(ctx->store, cert.key_sha256, &blocked);
+	if (r != 0)
+		goto out;
+	if (blocked) {
+		r = order_fail(ctx, order_id, CN_ERR_BAD_KEY,
+		    "the CSR's key is blocked: it was reported compromised");
+		goto out;
+	}
 	for (tries = 0; tries < CA_SERIAL_TRIES; tries++) {
 		r = ca_serial_new(serial);
 		if (r != 0)
 			goto out;
 		ca_serial_hex(serial, sizeof(serial), cert.serial);
-		r = ca_store_serial_reserve(ctx->store, cert.serial, order_id, now);
+		shard = ca_crl_shard_of(serial, sizeof(serial), ctx->cfg->crl_shards);
+		r = ca_store_serial_reserve_shard(ctx->store, cert.serial, order_id, shard, now);
 		if (r != CN_ERR_CONFLICT)
 			break;
 	}
 	if (r != 0)
 		goto out;
 	aia = ca_public_url(ctx, "/issuer-cert");
+	ocsp = ca_ocsp_url(ctx->cfg);
+	crl = ca_crl_url(ctx->cfg, shard);
 	ir.subject_key = csr->pubkey;
 	ir.dns_names = dns;
 	ir.n_dns = n_dns;
@@ -257,6 +266,8 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	/* BR 1.6.1: the validity period includes both ends. */
 	ir.not_after = o.not_after ? o.not_after : ir.not_before + prof.validity_s - 1;
 	ir.aia_issuer_url = aia;
+	ir.ocsp_url = ocsp;
+	ir.crl_url = crl;
 	r = ca_signer_issue(ctx->signer, &ir, &cert.der, &cert.der_len);
 	if (r != 0)
 		goto out;
@@ -273,6 +284,8 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	    n_dns + n_ips, prof.name);
 out:
 	free(aia);
+	free(ocsp);
+	free(crl);
 	free(dns);
 	free(ips);
 	json_decref(ids);

@@ -79,11 +79,15 @@ static _Thread_local char err_detail[512];
 
 int cn_err_set(int code, const char *fmt, ...)
 {
+	char tmp[sizeof(err_detail)];
 	va_list ap;
 
+	/* Through a copy, so that a detail may quote the previous one
+	 * (cn_err_set(r, "x: %s", cn_err_detail())). */
 	va_start(ap, fmt);
-	vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(err_detail, tmp, sizeof(err_detail));
 	return code;
 }
 

@@ -9,6 +9,15 @@
 # KEEP_WORK=1 keeps the work directory even when everything passed.
 
 set -u
+# Like lib.sh: as root, re-run the script in its own network namespace with
+# only loopback, so that nothing outside (another test run using the same
+# ports, say) can answer for it, and it can reach no other address.
+if [[ ${ISOLATE_NET:-1} == 1 && -z ${T_IN_NETNS:-} && $(id -u) -eq 0 ]] &&
+   command -v unshare >/dev/null && command -v ip >/dev/null &&
+   unshare -n -- ip link set lo up 2>/dev/null; then
+	export T_IN_NETNS=1
+	exec unshare -n -- sh -c 'ip link set lo up && exec "$@"' sh bash "$0" "$@"
+fi
 AGENT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 if [[ -z ${CAIRN:-} ]]; then
 	if [[ -n ${BUILD:-} && ${BUILD} != release ]]; then CAIRN=$AGENT_ROOT/build/$BUILD/cairn; else CAIRN=$AGENT_ROOT/build/cairn; fi

@@ -773,7 +773,7 @@ def t_block_key():
     with open(path, "wb") as f:
         f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
                                               serialization.PublicFormat.SubjectPublicKeyInfo))
-    out = admin("block-key", "--key", path, "--why", "probe").stdout
+    out = admin("block-key", "--key", path).stdout
     os.unlink(path)
     expect("revoked 1 certificate" in out, f"block-key: {out!r}")
     st = admin("cert-status", serial).stdout.strip()

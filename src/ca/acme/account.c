@@ -12,8 +12,9 @@
  * account in the transaction that creates it, so a key binds one account;
  * --eab-required makes it mandatory (externalAccountRequired). A
  * deactivated account's key gets 401 unauthorized here too, and its
- * pending orders and authorizations are cancelled on deactivation. Keys the
- * operator blocked are badPublicKey.
+ * pending orders and authorizations are cancelled on deactivation. A new
+ * account's key must not be blocked (revoked for keyCompromise, or by
+ * `cairnd admin block-key`: badPublicKey).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -151,7 +152,7 @@ static int eab_lookup(void *arg, const char *kid, unsigned char **key, size_t *k
 void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp)
 {
 	struct ca_account a;
-	bool only_existing = false, tos = false;
+	bool only_existing = false, tos = false, blocked = false;
 	char thumb[CN_JWK_THUMBPRINT_LEN + 1], key_hash[48];
 	char *contact = NULL, *jwk = NULL, *eab_kid = NULL;
 	const json_t *eab;
@@ -189,6 +190,15 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 		r = cn_err_set(CN_ERR_ACCOUNT_DNE, "no account exists with this key");
 		goto fail;
 	}
+	/* A key blocked for compromise (revocation reason keyCompromise) is
+	 * refused as an account key too (badPublicKey). */
+	r = cn_pubkey_sha256_b64url(req->key, key_hash);
+	if (r == 0)
+		r = ca_store_key_is_blocked(ctx->store, key_hash, &blocked);
+	if (r == 0 && blocked)
+		r = cn_err_set(CN_ERR_BAD_KEY, "this key is blocked: it was reported compromised");
+	if (r != 0)
+		goto fail;
 	if (!tos) {
 		r = cn_err_set(CN_ERR_MALFORMED,
 		    "the terms of service (%s) must be agreed to: termsOfServiceAgreed", ctx->cfg->tos_url);
@@ -199,11 +209,6 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 		r = cn_err_set(CN_ERR_EXTERNAL_ACCOUNT, "this CA requires an externalAccountBinding");
 		goto fail;
 	}
-	r = cn_pubkey_sha256_b64url(req->key, key_hash);
-	if (r == 0)
-		r = ca_store_key_check(ctx->store, key_hash);
-	if (r != 0)
-		goto fail;
 	if (eab != NULL) {
 		r = cn_jws_eab_verify(eab, req->jws->url, req->jws->jwk, eab_lookup, (void *)ctx,
 		    &eab_kid);

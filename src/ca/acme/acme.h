@@ -31,6 +31,7 @@
 
 struct ca_signer;
 struct ca_jobs;
+struct ca_revocation;
 
 /* Everything a handler may use; built once in main(), shared read-only. */
 struct ca_ctx {
@@ -38,6 +39,7 @@ struct ca_ctx {
 	struct ca_store *store;
 	struct ca_signer *signer;
 	struct ca_jobs *jobs;
+	struct ca_revocation *revocation; /* OCSP and CRL publishing (revocation/) */
 	const char *alt_chain_pem;     /* the alternate chain after the leaf, or NULL */
 };
 

@@ -58,6 +58,7 @@ static int csr_check(const struct ca_ctx *ctx, const struct ca_req *req, const s
     const unsigned char *der, size_t der_len)
 {
 	char key_hash[48];
+	bool blocked = false;
 	struct cn_csr *csr = NULL;
 	json_t *ids = NULL;
 	const char **dns = NULL, **ips = NULL;
@@ -80,9 +81,12 @@ static int csr_check(const struct ca_ctx *ctx, const struct ca_req *req, const s
 		r = cn_err_set(CN_ERR_BAD_CSR, "the CSR's key must not be the account key");
 		goto out;
 	}
+	/* BR 4.9.1.1: keys revoked for keyCompromise are blocked. */
 	r = cn_pubkey_sha256_b64url(csr->pubkey, key_hash);
 	if (r == 0)
-		r = ca_store_key_check(ctx->store, key_hash);
+		r = ca_store_key_is_blocked(ctx->store, key_hash, &blocked);
+	if (r == 0 && blocked)
+		r = cn_err_set(CN_ERR_BAD_KEY, "the CSR's key is blocked: it was reported compromised");
 out:
 	free(dns);
 	free(ips);

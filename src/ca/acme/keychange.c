@@ -25,6 +25,7 @@ void ca_handle_key_change(const struct ca_ctx *ctx, struct ca_req *req, struct c
 	char thumb[CN_JWK_THUMBPRINT_LEN + 1], key_hash[48];
 	char *old_canon = NULL, *stored_canon = NULL, *new_canon = NULL, *loc = NULL;
 	struct ca_account other;
+	bool blocked = false;
 	int r;
 
 	memset(&other, 0, sizeof(other));
@@ -81,7 +82,9 @@ void ca_handle_key_change(const struct ca_ctx *ctx, struct ca_req *req, struct c
 	if (r == 0)
 		r = cn_pubkey_sha256_b64url(new_key, key_hash);
 	if (r == 0)
-		r = ca_store_key_check(ctx->store, key_hash);
+		r = ca_store_key_is_blocked(ctx->store, key_hash, &blocked);
+	if (r == 0 && blocked)
+		r = cn_err_set(CN_ERR_BAD_KEY, "the new key is blocked: it was reported compromised");
 	if (r != 0)
 		goto fail;
 	r = ca_store_account_rekey(ctx->store, req->account.id, thumb, new_canon);

@@ -5,8 +5,11 @@
  * (jwk). Reasons are the RFC 5280 CRLReason codes the Baseline Requirements
  * (section 7.2.2) allow a subscriber: unspecified (0), keyCompromise (1),
  * affiliationChanged (3), superseded (4), cessationOfOperation (5); others
- * get badRevocationReason. The revocation is stored; publishing it through
- * OCSP and CRLs is the revocation issue's work.
+ * get badRevocationReason. The revocation is stored, and the store queues
+ * new OCSP responses and CRLs for it (revocation/refresher.c, woken here).
+ * keyCompromise also blocks the key and revokes every unexpired certificate
+ * with it (BR 4.9.1.1 item 3); a certificate already revoked for another
+ * reason then gets keyCompromise as its reason (BR 7.2.2).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +21,14 @@
 #include "b64url.h"
 #include "json.h"
 #include "log.h"
+#include "revocation/revocation.h"
 #include "signer/signer.h"
 #include "x509/cert.h"
 #include "x509/key.h"
 
 #define CA_MAX_CERT_DER 16384
+/* RFC 5280 section 5.3.1 */
+#define CA_REASON_KEY_COMPROMISE 1
 
 static bool reason_allowed(json_int_t reason)
 {
@@ -74,6 +80,7 @@ void ca_handle_revoke(const struct ca_ctx *ctx, struct ca_req *req, struct ca_re
 	struct ca_cert c;
 	X509 *x = NULL;
 	char serial[48], key_hash[48];
+	int64_t n_revoked = 0;
 	int r;
 
 	memset(&c, 0, sizeof(c));
@@ -135,6 +142,17 @@ void ca_handle_revoke(const struct ca_ctx *ctx, struct ca_req *req, struct ca_re
 			goto fail;
 		}
 	}
+	if (reason == CA_REASON_KEY_COMPROMISE) {
+		r = ca_store_key_compromised(ctx->store, serial, req->now, &n_revoked);
+		if (r != 0)
+			goto fail;
+		CN_LOG(CN_LOG_INFO, "acme", "certificate %s revoked for keyCompromise by %s; key "
+		    "%s blocked, %lld certificates revoked", serial, req->has_account ? "account" :
+		    "certificate key", c.key_sha256, (long long)n_revoked);
+		ca_revocation_wake(ctx->revocation);
+		resp->status = 200;
+		goto out;
+	}
 	if (c.status == CA_ST_REVOKED) {
 		r = cn_err_set(CN_ERR_ALREADY_REVOKED, "certificate %s is already revoked", serial);
 		goto fail;
@@ -146,6 +164,7 @@ void ca_handle_revoke(const struct ca_ctx *ctx, struct ca_req *req, struct ca_re
 		goto fail;
 	CN_LOG(CN_LOG_INFO, "acme", "certificate %s revoked, reason %lld, by %s", serial,
 	    (long long)reason, req->has_account ? "account" : "certificate key");
+	ca_revocation_wake(ctx->revocation);
 	resp->status = 200;
 	goto out;
 fail:

@@ -9,8 +9,9 @@
  * mutated (X509_NAME caches its encoding). The shared EVP_PKEY and EVP_MD
  * are used read-only, as OpenSSL 3 allows from several threads.
  *
- * Left out (later work): precertificates and SCTs (RFC 6962), OCSP and CRL
- * signing, PKCS#11 keys, running as a separate process.
+ * OCSP responses and CRLs are signed in signer_ocsp.c and signer_crl.c.
+ * Left out (later work): precertificates and SCTs (RFC 6962), PKCS#11 keys,
+ * running as a separate process.
  */
 #include "signer/signer.h"
 
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "mem.h"
 #include "signer/build.h"
+#include "signer/signer_int.h"
 #include "x509/cert.h"
 #include "x509/san.h"
 
@@ -46,19 +48,6 @@ static const struct {
 	{1773532800, 200}, /* 2026-03-15 */
 	{1805068800, 100}, /* 2027-03-15 */
 	{1868227200, 47},  /* 2029-03-15 */
-};
-
-struct ca_signer {
-	X509 *cert;                /* the intermediate */
-	EVP_PKEY *key;             /* its private key, decoded once */
-	EVP_MD *md;                /* fetched once */
-	unsigned char *issuer_name_der; /* the intermediate's subject */
-	size_t issuer_name_len;
-	unsigned char key_id[CA_KEY_ID_MAX]; /* its subjectKeyIdentifier */
-	size_t key_id_len;
-	unsigned char *der;        /* the intermediate certificate */
-	size_t der_len;
-	char *chain_pem;
 };
 
 int ca_serial_new(unsigned char out[CA_SERIAL_LEN])
@@ -196,7 +185,7 @@ X509 *ca_signer_issuer_cert(const struct ca_signer *s)
 	return s->cert;
 }
 
-static bool url_ok(const char *url)
+bool ca_signer_url_ok(const char *url)
 {
 	size_t i, len = strlen(url);
 
@@ -240,9 +229,9 @@ static int check_request(const struct ca_signer *s, const struct ca_issue_req *r
 	if (req->not_after - req->not_before + 1 > max_days * DAY)
 		return cn_err_set(CN_ERR_INTERNAL,
 		    "validity longer than %lld days (BR 6.3.2)", (long long)max_days);
-	if ((req->aia_issuer_url != NULL && !url_ok(req->aia_issuer_url)) ||
-	    (req->ocsp_url != NULL && !url_ok(req->ocsp_url)) ||
-	    (req->crl_url != NULL && !url_ok(req->crl_url)))
+	if ((req->aia_issuer_url != NULL && !ca_signer_url_ok(req->aia_issuer_url)) ||
+	    (req->ocsp_url != NULL && !ca_signer_url_ok(req->ocsp_url)) ||
+	    (req->crl_url != NULL && !ca_signer_url_ok(req->crl_url)))
 		return cn_err_set(CN_ERR_INTERNAL,
 		    "AIA, OCSP and CRL URLs must be http:// URLs (BR 7.1.2.7.7, "
 		    "7.1.2.11.2)");

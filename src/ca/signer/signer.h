@@ -140,6 +140,85 @@ const unsigned char *ca_signer_issuer_der(const struct ca_signer *s, size_t *len
 EVP_PKEY *ca_signer_issuer_pubkey(const struct ca_signer *s);
 X509 *ca_signer_issuer_cert(const struct ca_signer *s);
 
+/* ---- OCSP responses (signer_ocsp.c): RFC 6960 section 4.2 with the
+ * RFC 9919 profile, CA/B Forum BR 4.9.9 and 7.3 */
+
+/* Longest serial (DER INTEGER contents octets) an OCSP request may carry
+ * that we answer for; longer ones cannot be ours (RFC 5280 4.1.2.2: 20). */
+#define CA_OCSP_SERIAL_MAX 32
+/* BR 4.9.9: validity interval (thisUpdate to nextUpdate, inclusive) of a
+ * response for a subscriber certificate. */
+#define CA_OCSP_MIN_VALIDITY_S (8 * 3600)
+#define CA_OCSP_MAX_VALIDITY_S (10 * 86400)
+
+enum ca_ocsp_cert_status { CA_OCSP_GOOD, CA_OCSP_REVOKED, CA_OCSP_UNKNOWN };
+enum ca_ocsp_hash { CA_OCSP_SHA1, CA_OCSP_SHA256, CA_OCSP_HASH_MAX };
+
+struct ca_ocsp_sign_req {
+	const unsigned char *serial; /* DER INTEGER contents octets */
+	size_t serial_len;
+	enum ca_ocsp_cert_status status;
+	int reason;                  /* CRLReason when revoked; 0 (unspecified) is left out */
+	int64_t revoked_at;
+	int64_t this_update, next_update;
+};
+
+/*
+ * Signs an OCSPResponse (successful, id-pkix-ocsp-basic) for one serial of
+ * the intermediate: ResponderID byKey, no certs (the intermediate signs
+ * itself, BR 4.9.9 option 1), no extensions, and two SingleResponses with
+ * the same status, one with a SHA-1 and one with a SHA-256 CertID (RFC 9919
+ * section 3.2.1), so one pre-signed response answers both kinds of
+ * request. producedAt is now.
+ * Checks (CN_ERR_INTERNAL): serial of 1..CA_OCSP_SERIAL_MAX octets in
+ * minimal DER form; thisUpdate within a day of now; a validity interval of
+ * CA_OCSP_MIN_VALIDITY_S..CA_OCSP_MAX_VALIDITY_S (BR 4.9.9); for revoked, a
+ * reason in 0, 1, 3, 4, 5, 9 (BR 7.2.2) and revocationTime <= thisUpdate.
+ * *der: caller frees with free. Thread-safe.
+ */
+int ca_signer_ocsp(struct ca_signer *s, const struct ca_ocsp_sign_req *req,
+    unsigned char **der, size_t *der_len) CN_WUR;
+
+/* The intermediate's CertID hashes for alg (RFC 6960 section 4.1.1:
+ * issuerNameHash over its subject's DER, issuerKeyHash over its
+ * subjectPublicKey BIT STRING value): *len is 20 (SHA-1) or 32 (SHA-256).
+ * CN_ERR_CRYPTO. */
+int ca_signer_ocsp_issuer_hashes(const struct ca_signer *s, enum ca_ocsp_hash alg,
+    unsigned char name_hash[32], unsigned char key_hash[32], size_t *len) CN_WUR;
+
+/* ---- CRLs (signer_crl.c): RFC 5280 section 5, CA/B Forum BR 7.2 */
+
+/* BR 7.2: nextUpdate at most 10 days after thisUpdate. */
+#define CA_CRL_MAX_VALIDITY_S (10 * 86400)
+
+struct ca_crl_sign_entry {
+	const unsigned char *serial; /* DER INTEGER contents octets */
+	size_t serial_len;
+	int reason;                  /* CRLReason; 0 (unspecified): no reasonCode */
+	int64_t revoked_at;
+};
+
+struct ca_crl_sign_req {
+	int64_t number;              /* crlNumber, >= 0 */
+	int64_t this_update, next_update;
+	const char *idp_url;         /* the shard's URL (IssuingDistributionPoint) */
+	const struct ca_crl_sign_entry *entries;
+	size_t n_entries;
+};
+
+/*
+ * Signs a v2 CRL of the intermediate: issuer its subject byte for byte,
+ * entries sorted by serial with a non-critical reasonCode unless the reason
+ * is unspecified (BR 7.2.2), and the extensions authorityKeyIdentifier
+ * (keyIdentifier), cRLNumber and a critical issuingDistributionPoint with
+ * the fullName URI idp_url and onlyContainsUserCerts (BR 7.2.2.1).
+ * Checks (CN_ERR_INTERNAL): thisUpdate within a day of now, nextUpdate after
+ * it by at most CA_CRL_MAX_VALIDITY_S, number >= 0, reasons 0, 1, 3, 4, 5,
+ * 9, serials of 1..CA_SERIAL_MAX_LEN octets, idp_url an http:// URL.
+ * *der: caller frees with free. Thread-safe.
+ */
+int ca_signer_crl(struct ca_signer *s, const struct ca_crl_sign_req *req,
+    unsigned char **der, size_t *der_len) CN_WUR;
 /*
  * The alternate chain (cross.c), the certificates that follow the leaf in
  * the second chain the certificate URL offers (RFC 8555 section 7.4.2).

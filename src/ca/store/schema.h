@@ -15,8 +15,7 @@ struct ca_schema_migration {
 	const char *sql;  /* the whole file */
 };
 
-/* In order of version, starting at 1 (a number may be missing while a
- * parallel branch owns it; the loader applies by version). */
+/* In order of version, starting at 1 with no gaps. */
 extern const struct ca_schema_migration ca_schema_migrations[];
 extern const size_t ca_schema_n_migrations;
 

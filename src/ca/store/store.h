@@ -229,10 +229,128 @@ int ca_store_job_done(struct ca_store *st, int64_t job_id) CN_WUR;
 /* Releases the job to run again at run_after, attempts + 1. */
 int ca_store_job_retry(struct ca_store *st, int64_t job_id, int64_t run_after) CN_WUR;
 
+/* ---- revocation publishing (002_revocation.sql; store_sqlite_ocsp.c and
+ * store_sqlite_crl.c): pre-signed OCSP responses (RFC 6960, RFC 9919), CRL
+ * shards (RFC 5280 section 5, BR 7.2) and blocked keys (BR 4.9.1.1). Inserting
+ * a certificate queues its first OCSP response and revoking it (any path,
+ * any instance) queues a new one and marks its CRL shard stale, in the same
+ * transaction (SQL triggers). */
+
+/* Like ca_store_serial_reserve, and fixes the certificate's CRL shard
+ * (>= 0); the shard's row is created if missing. */
+int ca_store_serial_reserve_shard(struct ca_store *st, const char *serial_hex,
+    int64_t order_id, int crl_shard, int64_t now) CN_WUR;
+
+/* One certificate whose OCSP response is to be signed, as read in one
+ * snapshot: its status and the version of the stored response. */
+struct ca_ocsp_todo {
+	char serial[48];
+	enum ca_status status;     /* VALID or REVOKED */
+	int reason;
+	int64_t revoked_at;
+	int64_t not_after;
+	int64_t resp_id;           /* id of the stored response, 0 if none */
+	int64_t pending_gen;       /* gen of its ocsp_pending row, 0 if none */
+};
+
+/* A stored OCSP response. */
+struct ca_ocsp_row {
+	int64_t id;                /* new on every write, never reused */
+	char serial[48];
+	unsigned char *der;
+	size_t der_len;
+	int64_t this_update;
+	int64_t next_update;
+};
+void ca_ocsp_row_cleanup(struct ca_ocsp_row *r);
+
+/* Up to max certificates queued for a new response (new or revoked ones).
+ * *out (caller frees) may be NULL when *n is 0. */
+int ca_store_ocsp_pending(struct ca_store *st, size_t max, struct ca_ocsp_todo **out,
+    size_t *n) CN_WUR;
+/* Up to max certificates whose stored response has this_update <= before
+ * and that expire after not_after_min (scheduled refresh), oldest first. */
+int ca_store_ocsp_due(struct ca_store *st, int64_t before, int64_t not_after_min,
+    size_t max, struct ca_ocsp_todo **out, size_t *n) CN_WUR;
+/* In one transaction: stores der as the response of todo->serial if the
+ * stored one is still todo->resp_id (0: none), and removes its ocsp_pending
+ * row if that is still at todo->pending_gen. CN_ERR_CONFLICT (nothing
+ * written) when another writer was first; the caller then drops its work. */
+int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_todo *todo,
+    const unsigned char *der, size_t der_len, int64_t this_update,
+    int64_t next_update) CN_WUR;
+/* Up to max stored responses with id > after_id and next_update > now, in
+ * id order (to mirror the table in memory). */
+int ca_store_ocsp_since(struct ca_store *st, int64_t after_id, int64_t now, size_t max,
+    struct ca_ocsp_row **out, size_t *n) CN_WUR;
+/* Deletes the responses of certificates expired at now whose response has
+ * expired too (next_update < now) and was signed before this_update_before
+ * (bounds the scan); *n (may be NULL) counts them. */
+int ca_store_ocsp_purge(struct ca_store *st, int64_t now, int64_t this_update_before,
+    int64_t *n) CN_WUR;
+/* The stored response of one serial; CN_ERR_NOT_FOUND if none. */
+int ca_store_ocsp_get(struct ca_store *st, const char *serial_hex,
+    struct ca_ocsp_row *out) CN_WUR;
+
+/* One CRL shard as stored. */
+struct ca_crl_shard {
+	int shard;
+	int64_t number;            /* crlNumber of der, 0 before the first CRL */
+	int64_t this_update;
+	int64_t next_update;
+	int64_t gen;               /* bumped by each revocation in the shard */
+	int64_t built_gen;         /* the gen der covers; stale while < gen */
+	unsigned char *der;        /* NULL before the first CRL or when not asked for */
+	size_t der_len;
+};
+void ca_crl_shard_cleanup(struct ca_crl_shard *s);
+/* One revoked certificate on a CRL. */
+struct ca_crl_entry {
+	char serial[48];
+	int reason;
+	int64_t revoked_at;
+};
+/* Creates the rows of shards 0..n_shards-1 that are missing. */
+int ca_store_crl_ensure(struct ca_store *st, int n_shards) CN_WUR;
+/* Every shard, in shard order, with der when with_der. */
+int ca_store_crl_shards(struct ca_store *st, bool with_der, struct ca_crl_shard **out,
+    size_t *n) CN_WUR;
+/* The revoked certificates of a shard with not_after >= not_after_min, in
+ * serial order (caller frees *out; NULL when *n is 0). */
+int ca_store_crl_entries(struct ca_store *st, int shard, int64_t not_after_min,
+    struct ca_crl_entry **out, size_t *n) CN_WUR;
+/* Stores a newly signed CRL of shard if its stored number is still
+ * prev_number (compare-and-set, CN_ERR_CONFLICT otherwise); built_gen is the
+ * gen read before the entries. number must exceed prev_number. */
+int ca_store_crl_put(struct ca_store *st, int shard, int64_t prev_number, int64_t number,
+    int64_t built_gen, const unsigned char *der, size_t der_len, int64_t this_update,
+    int64_t next_update) CN_WUR;
+
+/* Whether key_sha256 (as ca_cert.key_sha256) is blocked. */
+int ca_store_key_is_blocked(struct ca_store *st, const char *key_sha256,
+    bool *blocked) CN_WUR;
+/*
+ * Key compromise (RFC 5280 CRLReason keyCompromise = 1, BR 4.9.1.1 item 3),
+ * in one transaction: blocks the key of certificate serial_hex; revokes it
+ * with reason 1 (a certificate revoked before for another reason gets
+ * reason 1, its revocation time kept); revokes with reason 1 every other
+ * certificate with that key that is valid and not expired at now. *n_revoked
+ * (may be NULL) counts the certificates changed. CN_ERR_NOT_FOUND (no such
+ * certificate), CN_ERR_ALREADY_REVOKED (already revoked for keyCompromise;
+ * nothing changed).
+ */
+int ca_store_key_compromised(struct ca_store *st, const char *serial_hex, int64_t now,
+    int64_t *n_revoked) CN_WUR;
+/* Blocks key_sha256 (serial_hex: the certificate that proved it, or "") and
+ * revokes with reason 1 every valid unexpired certificate with that key, in
+ * one transaction. Blocking a blocked key again is not an error. */
+int ca_store_key_block(struct ca_store *st, const char *key_sha256, const char *serial_hex,
+    int64_t now, int64_t *n_revoked) CN_WUR;
+
 /* ==== protocol extensions (issue 4) ======================================
  * External Account Binding keys, challenge retries, pre-authorization,
- * account deactivation, ARI (RFC 9773) marks and replacements, blocked keys
- * and the lists `cairnd admin` prints. SQLite: store_sqlite_eab.c,
+ * account deactivation, ARI (RFC 9773) marks and replacements and the lists
+ * `cairnd admin` prints (blocked keys are in the revocation section). SQLite: store_sqlite_eab.c,
  * store_sqlite_retry.c, store_sqlite_ari.c, store_sqlite_admin.c; schema
  * 003_protocol.sql. Same conventions as above. */
 
@@ -324,15 +442,6 @@ int ca_store_order_replaces_set(struct ca_store *st, int64_t order_id, const cha
     const char *serial, int64_t now) CN_WUR;
 /* The certificate id an order replaces (heap); CN_ERR_NOT_FOUND if none. */
 int ca_store_order_replaces_get(struct ca_store *st, int64_t order_id, char **cert_id) CN_WUR;
-
-/* ---- blocked keys */
-/* Blocks a key (base64url SHA-256 of its SubjectPublicKeyInfo; blocking it
- * again is no error) and, in the same transaction, revokes every valid
- * certificate with that key with `reason` at now; *n_revoked. */
-int ca_store_key_block(struct ca_store *st, const char *spki_sha256, const char *why,
-    int reason, int64_t now, size_t *n_revoked) CN_WUR;
-/* 0 if the key is not blocked, CN_ERR_BAD_KEY (with a detail) if it is. */
-int ca_store_key_check(struct ca_store *st, const char *spki_sha256) CN_WUR;
 
 /* ---- lists for the administrator, newest first, ids below `before` (0:
  * from the newest), at most `limit`; account_id > 0 keeps one account's. */

@@ -365,7 +365,7 @@ static int migrate(sqlite3 *db, const char *path)
 	char pragma[64];
 	int64_t version = 0;
 	size_t i;
-	int rc, r, last;
+	int rc, r;
 
 	rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
 	if (rc == SQLITE_OK)
@@ -389,18 +389,14 @@ static int migrate(sqlite3 *db, const char *path)
 	r = get_int(db, path, "PRAGMA user_version", &version);
 	if (r != 0)
 		goto out;
-	last = ca_schema_migrations[ca_schema_n_migrations - 1].version;
-	if (version > last) {
+	if (version > (int64_t)ca_schema_n_migrations) {
 		CN_LOG(CN_LOG_ERR, "store", "%s: schema version %lld is newer "
-		    "than this cairnd knows (%d)", path, (long long)version, last);
+		    "than this cairnd knows (%zu)", path, (long long)version,
+		    ca_schema_n_migrations);
 		r = cn_err_set(CN_ERR_STORE, "store: schema version too new");
 		goto out;
 	}
-	/* By version, not by position: a migration is applied when the
-	 * store's user_version is below its number. */
-	for (i = 0; i < ca_schema_n_migrations; i++) {
-		if (ca_schema_migrations[i].version <= version)
-			continue;
+	for (i = (size_t)version; i < ca_schema_n_migrations; i++) {
 		r = conn_exec(db, path, ca_schema_migrations[i].sql);
 		if (r != 0)
 			goto out;

@@ -1,8 +1,6 @@
 /*
- * store_sqlite_admin.c - what `cairnd admin` needs beyond the ACME flows, in
- * the SQLite store: blocking a key (it is refused from then on, and every
- * valid certificate with it is revoked in the same transaction) and the
- * paged lists of accounts, orders and certificates, newest first.
+ * store_sqlite_admin.c - what `cairnd admin list` reads from the SQLite
+ * store: paged lists of accounts, orders and certificates, newest first.
  */
 #include "store/store_sqlite_int.h"
 
@@ -11,76 +9,6 @@
 #include <string.h>
 
 #include "mem.h"
-
-int ca_store_key_block(struct ca_store *st, const char *spki_sha256, const char *why,
-    int reason, int64_t now, size_t *n_revoked)
-{
-	struct sq_conn *c = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t n;
-	int r;
-
-	c = sq_acquire(st);
-	r = sq_begin(c);
-	if (r != 0)
-		goto out;
-	r = sq_stmt(c, SQ_KEY_BLOCK, &s);
-	if (r != 0)
-		goto out;
-	if (sqlite3_bind_text(s, 1, spki_sha256, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, now) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 3, why ? why : "", -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
-	r = sq_exec(c, s);
-	if (r != 0)
-		goto out;
-	r = sq_stmt(c, SQ_KEY_CERTS_REVOKE, &s);
-	if (r != 0)
-		goto out;
-	if (sqlite3_bind_text(s, 1, spki_sha256, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(s, 2, reason) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 3, now) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
-	r = sq_exec(c, s);
-	if (r != 0)
-		goto out;
-	n = sq_changes(c);
-	r = sq_commit(c);
-	if (r != 0)
-		goto out;
-	*n_revoked = (size_t)n;
-out:
-	sq_release(st, c);
-	return r;
-}
-
-int ca_store_key_check(struct ca_store *st, const char *spki_sha256)
-{
-	struct sq_conn *c = NULL;
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_KEY_CHECK, &s);
-	if (r != 0)
-		goto out;
-	if (sqlite3_bind_text(s, 1, spki_sha256, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 1)
-		r = cn_err_set(CN_ERR_BAD_KEY, "this key is blocked by the CA");
-out:
-	sq_release(st, c);
-	return r;
-}
 
 /* "Below before" with 0 meaning "from the newest". */
 static int64_t before_bound(int64_t before)

@@ -142,6 +142,49 @@
 	X(JOB_DONE, "DELETE FROM jobs WHERE id = ?1")                         \
 	X(JOB_RETRY, "UPDATE jobs SET run_after = ?2, attempts = attempts + 1, " \
 	    "lease_until = 0 WHERE id = ?1")                                  \
+	/* revocation publishing (002_revocation.sql) */                      \
+	X(SERIAL_RESERVE_SHARD, "INSERT INTO serials (serial, order_id, "     \
+	    "reserved, crl_shard) VALUES (?1, ?2, ?3, ?4)")                   \
+	X(CRL_ENSURE, "INSERT OR IGNORE INTO crl_shards (shard) VALUES (?1)") \
+	X(OCSP_PENDING, "SELECT " SQ_OCSP_TODO_COLS ", p.gen "                \
+	    "FROM ocsp_pending p JOIN certs c ON c.serial = p.serial "        \
+	    "LEFT JOIN ocsp_responses o ON o.serial = p.serial LIMIT ?1")     \
+	X(OCSP_DUE, "SELECT " SQ_OCSP_TODO_COLS ", coalesce(p.gen, 0) "       \
+	    "FROM ocsp_responses o JOIN certs c ON c.serial = o.serial "      \
+	    "LEFT JOIN ocsp_pending p ON p.serial = o.serial "                \
+	    "WHERE o.this_update <= ?1 AND c.not_after >= ?2 "                \
+	    "ORDER BY o.this_update LIMIT ?3")                                \
+	X(OCSP_CUR_ID, "SELECT id FROM ocsp_responses WHERE serial = ?1")     \
+	X(OCSP_REPLACE, "INSERT OR REPLACE INTO ocsp_responses (serial, der, " \
+	    "this_update, next_update) VALUES (?1, ?2, ?3, ?4)")              \
+	X(OCSP_PENDING_DONE, "DELETE FROM ocsp_pending "                      \
+	    "WHERE serial = ?1 AND gen = ?2")                                 \
+	X(OCSP_SINCE, "SELECT " SQ_OCSP_ROW_COLS " FROM ocsp_responses "      \
+	    "WHERE id > ?1 AND next_update > ?2 ORDER BY id LIMIT ?3")        \
+	X(OCSP_GET, "SELECT " SQ_OCSP_ROW_COLS " FROM ocsp_responses "        \
+	    "WHERE serial = ?1")                                              \
+	X(CRL_SHARDS, "SELECT shard, number, this_update, next_update, gen, " \
+	    "built_gen, CASE WHEN ?1 THEN der END FROM crl_shards "           \
+	    "ORDER BY shard")                                                 \
+	X(CRL_ENTRIES, "SELECT c.serial, c.reason, c.revoked_at FROM certs c " \
+	    "JOIN serials s ON s.serial = c.serial WHERE c.status = 'revoked' " \
+	    "AND c.not_after >= ?2 AND s.crl_shard = ?1 ORDER BY c.serial")   \
+	X(CRL_PUT, "UPDATE crl_shards SET number = ?3, der = ?4, "            \
+	    "this_update = ?5, next_update = ?6, "                            \
+	    "built_gen = max(built_gen, ?7) WHERE shard = ?1 AND number = ?2") \
+	X(KEY_IS_BLOCKED, "SELECT 1 FROM blocked_keys WHERE key_sha256 = ?1") \
+	X(KEY_BLOCK, "INSERT OR IGNORE INTO blocked_keys (key_sha256, "       \
+	    "blocked, serial) VALUES (?1, ?2, ?3)")                           \
+	X(CERT_KEY_OF, "SELECT key_sha256, status, reason FROM certs "        \
+	    "WHERE serial = ?1")                                              \
+	X(CERT_REASON_KEY_COMPROMISE, "UPDATE certs SET reason = 1 "          \
+	    "WHERE serial = ?1 AND status = 'revoked' AND reason <> 1")       \
+	X(CERTS_REVOKE_KEY, "UPDATE certs SET status = 'revoked', reason = 1, " \
+	    "revoked_at = ?2 WHERE key_sha256 = ?1 AND status = 'valid' "     \
+	    "AND not_after > ?2")                                             \
+	X(OCSP_PURGE, "DELETE FROM ocsp_responses WHERE this_update < ?2 "    \
+	    "AND next_update < ?1 AND (SELECT c.not_after FROM certs c "      \
+	    "WHERE c.serial = ocsp_responses.serial) < ?1")                 \
 	/* ---- protocol extensions (003_protocol.sql) */                      \
 	/* EAB keys */                                                        \
 	X(EAB_INSERT, "INSERT INTO eab_keys (kid, hmac_key, created, comment) " \
@@ -199,13 +242,6 @@
 	    "cert_id, serial) VALUES (?1, ?2, ?3)")                           \
 	X(ORDER_REPLACES_GET, "SELECT cert_id FROM order_replaces "           \
 	    "WHERE order_id = ?1")                                            \
-	/* blocked keys */                                                    \
-	X(KEY_BLOCK, "INSERT INTO blocked_keys (spki_sha256, blocked, reason) " \
-	    "VALUES (?1, ?2, ?3) ON CONFLICT (spki_sha256) DO NOTHING")       \
-	X(KEY_CERTS_REVOKE, "UPDATE certs SET status = 'revoked', "           \
-	    "reason = ?2, revoked_at = ?3 "                                   \
-	    "WHERE key_sha256 = ?1 AND status = 'valid'")                     \
-	X(KEY_CHECK, "SELECT blocked FROM blocked_keys WHERE spki_sha256 = ?1") \
 	/* lists */                                                           \
 	X(ACCOUNT_LIST, "SELECT " SQ_ACCOUNT_COLS " FROM accounts "           \
 	    "WHERE id < ?1 ORDER BY id DESC LIMIT ?2")                        \
@@ -213,6 +249,13 @@
 	    "ORDER BY id DESC LIMIT ?2")                                      \
 	X(CERT_LIST, "SELECT " SQ_CERT_COLS " FROM certs WHERE id < ?1 "      \
 	    "AND (?2 = 0 OR account_id = ?2) ORDER BY id DESC LIMIT ?3")
+
+/* Revocation publishing: the certificate's state and its stored response's
+ * id (o), then the pending gen; and a stored response. */
+#define SQ_OCSP_TODO_COLS                                                  \
+	"c.serial, c.status, c.reason, c.revoked_at, c.not_after, "       \
+	"coalesce(o.id, 0)"
+#define SQ_OCSP_ROW_COLS "id, serial, der, this_update, next_update"
 
 #define SQ_ENUM(name, sql) SQ_##name,
 enum sq_stmt_id { SQ_STATEMENTS(SQ_ENUM) SQ_STMT_MAX };

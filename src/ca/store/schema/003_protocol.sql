@@ -1,13 +1,11 @@
 -- 003_protocol.sql - cairnd store schema, version 3: state of the protocol
 -- extensions (the interface is the "protocol extensions" section at the end
 -- of store.h): External Account Binding keys, challenge retries, ARI
--- replacements and early-renewal marks, blocked keys.
+-- replacements and early-renewal marks. (Blocked keys are 002's.)
 --
 -- Applied by store_sqlite.c like every migration (one transaction with
--- PRAGMA user_version = 3). Migration 002 (revocation) is independent of
--- this one; blocked_keys is created only if 002 has not made it already.
--- The readable copy of this file is embedded in schema.c; test_schema checks
--- that the two are equal.
+-- PRAGMA user_version = 3). The readable copy of this file is embedded in
+-- schema.c; test_schema checks that the two are equal.
 
 -- RFC 8555 section 7.3.4: MAC keys made by `cairnd admin eab create`. A key
 -- binds at most one account: account_id is set in the transaction that
@@ -46,14 +44,5 @@ CREATE TABLE ari_marks (
 	explanation_url TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 
--- Keys refused for accounts and certificates (`cairnd admin block-key`), by
--- the base64url SHA-256 of their SubjectPublicKeyInfo, as certs.key_sha256.
-CREATE TABLE IF NOT EXISTS blocked_keys (
-	spki_sha256 TEXT PRIMARY KEY,
-	blocked INTEGER NOT NULL,
-	reason TEXT NOT NULL DEFAULT ''
-) WITHOUT ROWID;
-
--- Lookups of certificates by key (block-key) and by account (ARI marks, lists).
-CREATE INDEX IF NOT EXISTS certs_key ON certs (key_sha256);
-CREATE INDEX IF NOT EXISTS certs_account ON certs (account_id, id);
+-- Certificates by account (ARI marks by account, admin lists).
+CREATE INDEX certs_account ON certs (account_id, id);

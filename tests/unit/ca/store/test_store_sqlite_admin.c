@@ -1,44 +1,8 @@
 /*
- * test_store_sqlite_admin.c - blocked keys and the administrator's lists in
- * the SQLite store (src/ca/store/store_sqlite_admin.c).
+ * test_store_sqlite_admin.c - the administrator's lists in the SQLite store
+ * (src/ca/store/store_sqlite_admin.c).
  */
 #include "sqfix.h"
-
-static void test_block_key_revokes(void **state)
-{
-	struct fx *f = *state;
-	struct ca_cert c;
-	int64_t a;
-	size_t n = 99;
-
-	memset(&c, 0, sizeof(c));
-	a = fx_account(f->st, "a");
-	(void)fx_cert(f->st, a, "01", "bad", 900000);
-	(void)fx_cert(f->st, a, "02", "bad", 900000);
-	(void)fx_cert(f->st, a, "03", "good", 900000);
-	assert_int_equal(ca_store_cert_revoke(f->st, "02", 4, 1500), 0);
-	assert_int_equal(ca_store_key_check(f->st, "bad"), 0);
-
-	assert_int_equal(ca_store_key_block(f->st, "bad", "leaked", 1, 2000, &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(ca_store_key_check(f->st, "bad"), CN_ERR_BAD_KEY);
-	assert_int_equal(ca_store_key_check(f->st, "good"), 0);
-	assert_int_equal(ca_store_cert_by_serial(f->st, "01", &c), 0);
-	assert_int_equal(c.status, CA_ST_REVOKED);
-	assert_int_equal(c.reason, 1);
-	assert_int_equal(c.revoked_at, 2000);
-	ca_cert_cleanup(&c);
-	/* 02 keeps its earlier revocation */
-	assert_int_equal(ca_store_cert_by_serial(f->st, "02", &c), 0);
-	assert_int_equal(c.reason, 4);
-	ca_cert_cleanup(&c);
-	assert_int_equal(ca_store_cert_by_serial(f->st, "03", &c), 0);
-	assert_int_equal(c.status, CA_ST_VALID);
-	ca_cert_cleanup(&c);
-	/* blocking again is no error and revokes nothing more */
-	assert_int_equal(ca_store_key_block(f->st, "bad", "again", 1, 2100, &n), 0);
-	assert_int_equal(n, 0);
-}
 
 static void test_lists(void **state)
 {
@@ -90,7 +54,6 @@ static void test_lists(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_block_key_revokes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lists, fx_setup, fx_teardown),
 	};
 
