@@ -1,11 +1,12 @@
 /*
  * admin.c - `cairnd admin --data DIR COMMAND`:
  *   cert-status SERIAL     prints "valid" or "revoked REASON"; exit 1 if unknown
- *   revoke SERIAL [REASON] marks a certificate revoked (RFC 5280 reason code;
- *                          1, keyCompromise, also blocks its key and revokes
- *                          every unexpired certificate with it). A running
- *                          cairnd publishes it (OCSP, CRL) within seconds.
+ *   revoke SERIAL [REASON] marks a certificate revoked (RFC 5280 reason code
+ *                          or name; 1, keyCompromise, also blocks its key and
+ *                          revokes every unexpired certificate with it). A
+ *                          running cairnd publishes it (OCSP, CRL) within seconds.
  *   count-certs            prints the number of certificates in the store
+ * and those of admin_protocol.c (eab, ari, block-key, list).
  */
 #include "admin.h"
 
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "err.h"
@@ -24,6 +26,26 @@ static void admin_usage(FILE *f)
 	           "  cert-status SERIAL       print \"valid\" or \"revoked REASON\" (exit 1: unknown)\n"
 	           "  revoke SERIAL [REASON]   revoke a certificate (reason code, default 0)\n"
 	           "  count-certs              print the number of certificates issued\n");
+	ca_admin_protocol_usage(f);
+}
+
+/* RFC 5280 section 5.3.1 CRLReason by code or name; -1 if neither. */
+static long reason_parse(const char *s)
+{
+	static const char *const names[] = {"unspecified", "keyCompromise", "cACompromise",
+	    "affiliationChanged", "superseded", "cessationOfOperation", "certificateHold", NULL,
+	    "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
+	char *end = NULL;
+	long v;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] && strcasecmp(s, names[i]) == 0)
+			return (long)i;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0')
+		return -1;
+	return v;
 }
 
 /*
@@ -31,12 +53,13 @@ static void admin_usage(FILE *f)
  * without leading zeros, and returns the store's form: lower-case hex of the
  * DER integer's bytes, whose first byte is never zero for our serials.
  */
-static void serial_normalize(const char *in, char out[48])
+void ca_admin_serial_normalize(const char *in, char out[48])
 {
-	size_t i, o = 0, digits = 0;
-	char tmp[46];
+	size_t i, o = 0, pad;
+	char tmp[48];
 
-	for (i = 0; in[i] && o + 1 < sizeof(tmp); i++) {
+	/* At most 46 digits, so that a padding "0" and the NUL fit in out. */
+	for (i = 0; in[i] && o + 2 < sizeof(tmp); i++) {
 		if (in[i] == ':')
 			continue;
 		if (o == 0 && in[i] == '0')
@@ -44,8 +67,9 @@ static void serial_normalize(const char *in, char out[48])
 		tmp[o++] = (char)tolower((unsigned char)in[i]);
 	}
 	tmp[o] = '\0';
-	digits = o;
-	snprintf(out, 48, "%s%s", digits % 2 ? "0" : "", tmp);
+	pad = o % 2;
+	out[0] = '0';
+	memcpy(out + pad, tmp, o + 1);
 }
 
 int ca_admin_main(int argc, char **argv)
@@ -79,7 +103,7 @@ int ca_admin_main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(cmd, "cert-status") == 0 && i + 1 < argc) {
-		serial_normalize(argv[i + 1], serial);
+		ca_admin_serial_normalize(argv[i + 1], serial);
 		r = ca_store_cert_by_serial(st, serial, &c);
 		if (r == CN_ERR_NOT_FOUND) {
 			fprintf(stderr, "cairnd admin: no certificate with serial %s\n", serial);
@@ -94,17 +118,16 @@ int ca_admin_main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(cmd, "revoke") == 0 && i + 1 < argc) {
 		long reason = 0;
-		char *end = NULL;
 
 		if (i + 2 < argc) {
-			reason = strtol(argv[i + 2], &end, 10);
-			if (*end != '\0' || reason < 0 || reason > 10 || reason == 7) {
+			reason = reason_parse(argv[i + 2]);
+			if (reason < 0 || reason > 10 || reason == 7) {
 				fprintf(stderr, "cairnd admin: '%s' is not an RFC 5280 reason code\n", argv[i + 2]);
 				rc = 2;
 				goto out;
 			}
 		}
-		serial_normalize(argv[i + 1], serial);
+		ca_admin_serial_normalize(argv[i + 1], serial);
 		if (reason == 1) {
 			/* keyCompromise: block the key, revoke all its certificates. */
 			int64_t n = 0;
@@ -130,8 +153,20 @@ int ca_admin_main(int argc, char **argv)
 		printf("%lld\n", (long long)n);
 		rc = 0;
 	} else {
-		admin_usage(stderr);
-		rc = 2;
+		bool handled = false;
+
+		cn_err_clear();
+		r = ca_admin_protocol(st, data, argc, argv, i, &handled);
+		if (!handled) {
+			admin_usage(stderr);
+			rc = 2;
+		} else if (r == CN_ERR_USAGE && cn_err_detail()[0] == '\0') {
+			rc = 2;
+		} else if (r != 0) {
+			goto fail;
+		} else {
+			rc = 0;
+		}
 	}
 	goto out;
 fail:

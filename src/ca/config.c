@@ -110,6 +110,46 @@ static const struct opt opts[] = {
 	    "each CRL shard is signed again at least this often (and within seconds of a revocation)"},
 	{"revocation-poll", OPT_DURATION, OFF(revocation_poll_s), "1s", 1, 60,
 	    "how often OCSP/CRL publishing looks for new certificates and revocations"},
+	{"challenge-attempts", OPT_INT, OFF(challenge_attempts), "1", 1, 10,
+	    "validation attempts of a challenge before it and its authorization are invalid (RFC 8555 8.2; 1: no retry)"},
+	{"challenge-retry-after", OPT_DURATION, OFF(challenge_retry_after_s), "10s", 1, 3600,
+	    "after a failed attempt, the wait before the next one starts (its Retry-After)"},
+	{"default-profile", OPT_STR, OFF(default_profile), "classic", 0, 0,
+	    "profile of orders that ask for none: classic, tlsserver or shortlived"},
+	{"profile-classic-validity", OPT_DURATION, OFF(profile_validity_s[0]), "90d", 3600, 398 * (int64_t)DAY,
+	    "lifetime of classic certificates (CN promoted; capped by --validity)"},
+	{"profile-classic-authz-lifetime", OPT_DURATION, OFF(profile_authz_reuse_s[0]), "30d", 0, 398 * (int64_t)DAY,
+	    "how long a valid authorization is reused for classic orders (capped by --valid-authz-lifetime)"},
+	{"profile-classic-max-names", OPT_INT, OFF(profile_max_names[0]), "100", 1, 1000,
+	    "identifiers per classic order (capped by --max-names)"},
+	{"profile-classic-ip", OPT_BOOL, OFF(profile_ip[0]), "false", 0, 0,
+	    "allow IP address identifiers in classic orders"},
+	{"profile-tlsserver-validity", OPT_DURATION, OFF(profile_validity_s[1]), "45d", 3600, 398 * (int64_t)DAY,
+	    "lifetime of tlsserver certificates (no CN; capped by --validity)"},
+	{"profile-tlsserver-authz-lifetime", OPT_DURATION, OFF(profile_authz_reuse_s[1]), "30d", 0, 398 * (int64_t)DAY,
+	    "how long a valid authorization is reused for tlsserver orders"},
+	{"profile-tlsserver-max-names", OPT_INT, OFF(profile_max_names[1]), "100", 1, 1000,
+	    "identifiers per tlsserver order"},
+	{"profile-tlsserver-ip", OPT_BOOL, OFF(profile_ip[1]), "false", 0, 0,
+	    "allow IP address identifiers in tlsserver orders"},
+	{"profile-shortlived-validity", OPT_DURATION, OFF(profile_validity_s[2]), "160h", 3600, 398 * (int64_t)DAY,
+	    "lifetime of shortlived certificates (no CN; capped by --validity)"},
+	{"profile-shortlived-authz-lifetime", OPT_DURATION, OFF(profile_authz_reuse_s[2]), "7h", 0, 398 * (int64_t)DAY,
+	    "how long a valid authorization is reused for shortlived orders"},
+	{"profile-shortlived-max-names", OPT_INT, OFF(profile_max_names[2]), "25", 1, 1000,
+	    "identifiers per shortlived order"},
+	{"profile-shortlived-ip", OPT_BOOL, OFF(profile_ip[2]), "true", 0, 0,
+	    "allow IP address identifiers in shortlived orders"},
+	{"ari-retry-after", OPT_DURATION, OFF(ari_retry_after_s), "6h", 60, 7 * (int64_t)DAY,
+	    "Retry-After of renewalInfo responses (RFC 9773 4.3.1)"},
+	{"ari-explanation-url", OPT_STR, OFF(ari_explanation_url), "", 0, 0,
+	    "explanationURL of renewalInfo responses (empty: none, unless a mark gives one)"},
+	{"alternate-chain", OPT_STR, OFF(alternate_chain), "", 0, 0,
+	    "second chain (Link rel=alternate): empty for none, auto (a second root made on first start cross-signs the intermediate) or a PEM file"},
+	{"dns-account-01", OPT_BOOL, OFF(dns_account_01), "false", 0, 0,
+	    "offer the dns-account-01 challenge (draft-ietf-acme-dns-account-label-00)"},
+	{"dns-persist-01", OPT_BOOL, OFF(dns_persist_01), "false", 0, 0,
+	    "offer the dns-persist-01 challenge (draft-ietf-acme-dns-persist); issuer names are the caa-identities"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -393,6 +433,11 @@ int ca_config_finish(struct ca_config *c)
 		    "validity under 16h) before the responses' nextUpdate (BR 4.9.9)");
 	if (c->crl_interval_s >= c->crl_validity_s)
 		return cn_err_set(CN_ERR_USAGE, "--crl-interval must be shorter than --crl-validity");
+	if (strcmp(c->default_profile, "classic") != 0 && strcmp(c->default_profile, "tlsserver") != 0 &&
+	    strcmp(c->default_profile, "shortlived") != 0)
+		return cn_err_set(CN_ERR_USAGE,
+		    "--default-profile: expected classic, tlsserver or shortlived, got '%s'",
+		    c->default_profile);
 	if (c->tos_url[0] == '\0') {
 		cn_buf_init(&b, 2048);
 		r = cn_buf_addf(&b, "%s/terms", c->base_url);

@@ -59,6 +59,19 @@ struct ca_config {
 	int64_t crl_validity_s;   /* thisUpdate to nextUpdate of CRLs */
 	int64_t crl_interval_s;   /* CRLs are signed again at least this often */
 	int64_t revocation_poll_s; /* how often the refresher looks for work */
+	/* protocol extensions (issue 4) */
+	int challenge_attempts;   /* validation attempts before a challenge is invalid */
+	int64_t challenge_retry_after_s; /* wait after a failed attempt */
+	char *default_profile;    /* profile of orders that ask for none */
+	int64_t profile_validity_s[3];    /* classic, tlsserver, shortlived */
+	int64_t profile_authz_reuse_s[3];
+	int profile_max_names[3];
+	bool profile_ip[3];
+	int64_t ari_retry_after_s;
+	char *ari_explanation_url;
+	char *alternate_chain;    /* "", "auto" or a PEM file */
+	bool dns_account_01;
+	bool dns_persist_01;
 };
 
 /* Fills c with the built-in defaults (heap strings; release with ca_config_cleanup). */

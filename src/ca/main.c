@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	struct ca_revocation *revocation = NULL;
 	enum cn_key_type key_type;
 	const char *api_names[CA_MAX_API_NAMES];
-	char *names_copy = NULL, *cert_pem = NULL, *key_pem = NULL;
+	char *names_copy = NULL, *cert_pem = NULL, *key_pem = NULL, *alt_chain = NULL;
 	char db_path[4096];
 	bool print_config = false, show_help = false;
 	sigset_t sigs;
@@ -140,6 +140,10 @@ int main(int argc, char **argv)
 		rc = die("loading the intermediate");
 		goto out;
 	}
+	if (ca_pki_alt_chain(cfg.data_dir, cfg.alternate_chain, key_type, &alt_chain) != 0) {
+		rc = die("the alternate chain");
+		goto out;
+	}
 	snprintf(db_path, sizeof(db_path), "%s/cairn.db", cfg.data_dir);
 	/* + the plain-HTTP listener's 2 threads and the revocation refresher */
 	if (ca_store_open(db_path, cfg.http_threads + cfg.workers + 3, &store) != 0) {
@@ -166,6 +170,7 @@ int main(int argc, char **argv)
 	ctx.cfg = &cfg;
 	ctx.store = store;
 	ctx.signer = signer;
+	ctx.alt_chain_pem = alt_chain;
 	if (ca_jobs_start(&ctx, &vcfg, resolver, cfg.workers, &jobs) != 0) {
 		rc = die("starting workers");
 		goto out;
@@ -215,6 +220,7 @@ out:
 	if (key_pem)
 		cn_free_secret(key_pem, strlen(key_pem));
 	free(cert_pem);
+	free(alt_chain);
 	free(names_copy);
 	ca_policy_cleanup();
 	ca_config_cleanup(&cfg);

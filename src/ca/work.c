@@ -9,6 +9,11 @@
  * transaction. The certificate names its OCSP responder (AIA) and its CRL
  * shard (CRL DP), fixed with the serial; a CSR whose key is blocked (key
  * compromise) fails the order with badPublicKey.
+ *
+ * Protocol extensions: a failed attempt below --challenge-attempts returns
+ * the challenge to pending for a retry (RFC 8555 section 8.2); dns-account-01
+ * and dns-persist-01 when enabled; the order's profile sets the lifetime and
+ * whether a CN is promoted.
  */
 #include "work.h"
 
@@ -22,6 +27,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "profile.h"
 #include "revocation/revocation.h"
 #include "signer/signer.h"
 #include "validate/validate.h"
@@ -65,8 +71,9 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	struct ca_authz az;
 	struct ca_account acct;
 	struct cn_buf ka;
-	char *err = NULL;
+	char *err = NULL, *acct_url = NULL;
 	int64_t now;
+	bool final = true;
 	int r, v;
 
 	memset(&c, 0, sizeof(c));
@@ -95,7 +102,14 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 		v = ca_validate_dns01(vcfg, resolver, az.id_value, cn_buf_str(&ka));
 	else if (strcmp(c.type, "tls-alpn-01") == 0)
 		v = ca_validate_tlsalpn01(vcfg, resolver, az.id_type, az.id_value, cn_buf_str(&ka));
-	else
+	else if (strcmp(c.type, "dns-account-01") == 0 && ctx->cfg->dns_account_01) {
+		acct_url = ca_url(ctx, "/acme/acct/%lld", (long long)az.account_id);
+		v = ca_validate_dns_account01(vcfg, resolver, az.id_value, acct_url, cn_buf_str(&ka));
+	} else if (strcmp(c.type, "dns-persist-01") == 0 && ctx->cfg->dns_persist_01) {
+		acct_url = ca_url(ctx, "/acme/acct/%lld", (long long)az.account_id);
+		v = ca_validate_dns_persist01(vcfg, resolver, az.id_value, az.wildcard,
+		    ctx->cfg->caa_identities, acct_url, (int64_t)time(NULL));
+	} else
 		v = cn_err_set(CN_ERR_MALFORMED, "unknown challenge type %s", c.type);
 	if (v == 0)
 		v = ca_work_caa(ctx, vcfg, resolver, &az, c.type); /* BR 3.2.2.8 */
@@ -106,6 +120,19 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	}
 	if (v != 0)
 		err = problem_text(v, cn_err_detail());
+	if (v != 0 && ctx->cfg->challenge_attempts > 1) {
+		r = ca_store_challenge_attempt_failed(ctx->store, challenge_id, err,
+		    ctx->cfg->challenge_attempts, now + ctx->cfg->challenge_retry_after_s, &final);
+		if (r != 0)
+			goto out;
+		if (!final) {
+			CN_LOG(CN_LOG_INFO, "validate", "acct=%lld authz=%lld chall=%lld %s attempt "
+			    "failed, may be retried in %llds: %s", (long long)az.account_id,
+			    (long long)az.id, (long long)c.id, c.type,
+			    (long long)ctx->cfg->challenge_retry_after_s, cn_err_detail());
+			goto out;
+		}
+	}
 	r = ca_store_challenge_finish(ctx->store, challenge_id, v == 0, err, now);
 	/* A valid authorization may be reused by the account for a while
 	 * (BR 4.2.1 allows reuse of validation data; the window is config). */
@@ -116,6 +143,7 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	    (long long)az.account_id, (long long)az.id, (long long)c.id, c.type,
 	    v == 0 ? "valid" : "invalid", v == 0 ? "" : ": ", v == 0 ? "" : cn_err_detail());
 out:
+	free(acct_url);
 	free(err);
 	cn_buf_free(&ka);
 	ca_challenge_cleanup(&c);
@@ -155,6 +183,7 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	struct ca_cert cert;
 	struct cn_csr *csr = NULL;
 	struct ca_issue_req ir;
+	struct ca_profile prof;
 	unsigned char *csr_der = NULL, serial[16];
 	size_t csr_len = 0, n_dns = 0, n_ips = 0;
 	const char **dns = NULL, **ips = NULL;
@@ -188,6 +217,12 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	r = cn_csr_parse_der(csr_der, csr_len, &csr);
 	if (r != 0) {
 		r = order_fail(ctx, order_id, CN_ERR_BAD_CSR, cn_err_detail());
+		goto out;
+	}
+	/* draft-ietf-acme-profiles section 4: a profile no longer offered. */
+	r = ca_profile_get(ctx->cfg, o.profile ? o.profile : ctx->cfg->default_profile, &prof);
+	if (r != 0) {
+		r = order_fail(ctx, order_id, r, cn_err_detail());
 		goto out;
 	}
 	r = ca_order_identifiers(&o, &ids, &dns, &n_dns, &ips, &n_ips);
@@ -224,12 +259,12 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	ir.n_dns = n_dns;
 	ir.ip_addrs = ips;
 	ir.n_ip = n_ips;
-	ir.common_name = pick_common_name(csr, dns, n_dns);
+	ir.common_name = prof.common_name ? pick_common_name(csr, dns, n_dns) : NULL;
 	ir.serial = serial;
 	ir.serial_len = sizeof(serial);
 	ir.not_before = o.not_before ? o.not_before : now - ctx->cfg->backdate_s;
 	/* BR 1.6.1: the validity period includes both ends. */
-	ir.not_after = o.not_after ? o.not_after : ir.not_before + ctx->cfg->validity_s - 1;
+	ir.not_after = o.not_after ? o.not_after : ir.not_before + prof.validity_s - 1;
 	ir.aia_issuer_url = aia;
 	ir.ocsp_url = ocsp;
 	ir.crl_url = crl;
@@ -244,8 +279,9 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	r = ca_store_cert_insert(ctx->store, &cert);
 	if (r != 0)
 		goto out;
-	CN_LOG(CN_LOG_INFO, "issue", "acct=%lld order=%lld certificate %s issued for %zu names",
-	    (long long)o.account_id, (long long)order_id, cert.serial, n_dns + n_ips);
+	CN_LOG(CN_LOG_INFO, "issue", "acct=%lld order=%lld certificate %s issued for %zu names "
+	    "(profile %s)", (long long)o.account_id, (long long)order_id, cert.serial,
+	    n_dns + n_ips, prof.name);
 out:
 	free(aia);
 	free(ocsp);

@@ -57,6 +57,8 @@ static const struct err_row err_table[] = {
 	{CN_ERR_EXTERNAL_ACCOUNT, "external account binding required", "externalAccountRequired", 400},
 	{CN_ERR_ACCOUNT_DEACTIVATED, "account deactivated", "unauthorized", 401},
 	{CN_ERR_BAD_REQUEST, "bad request", "malformed", 400},
+	{CN_ERR_ALREADY_REPLACED, "certificate already replaced", "alreadyReplaced", 409},
+	{CN_ERR_INVALID_PROFILE, "unknown or unsuitable profile", "invalidProfile", 400},
 };
 
 static const struct err_row *err_find(int code)

@@ -57,7 +57,9 @@ enum cn_err {
 	CN_ERR_EXTERNAL_ACCOUNT = -34, /* externalAccountRequired, 400 */
 	CN_ERR_ACCOUNT_DEACTIVATED = -35, /* unauthorized, 401 */
 	CN_ERR_BAD_REQUEST = -36,      /* malformed, 400 (plain HTTP errors) */
-	CN_ERR_MIN = -37
+	CN_ERR_ALREADY_REPLACED = -37, /* alreadyReplaced (RFC 9773 section 7.4), 409 */
+	CN_ERR_INVALID_PROFILE = -38,  /* invalidProfile (draft-ietf-acme-profiles 6.3), 400 */
+	CN_ERR_MIN = -39
 };
 
 /* Short text for a code; never NULL. */

@@ -4,8 +4,17 @@
  * 200), account POST-as-GET and update of contact (7.3.2), deactivation
  * (7.3.6) and the orders list (7.1.2.1), paginated with Link rel="next".
  * Contacts must be mailto: URIs with one plain address (unsupportedContact
- * for other schemes, invalidContact for bad addresses). A new account's key
- * must not be blocked (revoked for keyCompromise: badPublicKey).
+ * for other schemes, invalidContact for bad addresses).
+ *
+ * External Account Binding (7.3.4): an externalAccountBinding is verified
+ * (cn_jws_eab_verify: HS256 over the account key, url of the request) with
+ * a key from `cairnd admin eab create`, and the key is bound to the new
+ * account in the transaction that creates it, so a key binds one account;
+ * --eab-required makes it mandatory (externalAccountRequired). A
+ * deactivated account's key gets 401 unauthorized here too, and its
+ * pending orders and authorizations are cancelled on deactivation. A new
+ * account's key must not be blocked (revoked for keyCompromise, or by
+ * `cairnd admin block-key`: badPublicKey).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -115,12 +124,38 @@ static void account_reply(const struct ca_ctx *ctx, struct ca_resp *resp, int st
 	json_decref(j);
 }
 
+/* cn_jws_eab_verify's key lookup: a usable key's MAC key, heap. */
+static int eab_lookup(void *arg, const char *kid, unsigned char **key, size_t *key_len)
+{
+	const struct ca_ctx *ctx = arg;
+	struct ca_eab_key k;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	r = ca_store_eab_get(ctx->store, kid, &k);
+	if (r == CN_ERR_NOT_FOUND)
+		r = cn_err_set(CN_ERR_UNAUTHORIZED, "externalAccountBinding: unknown kid");
+	else if (r == 0 && k.revoked != 0)
+		r = cn_err_set(CN_ERR_UNAUTHORIZED, "externalAccountBinding: the key was revoked");
+	else if (r == 0 && k.account_id != 0)
+		r = cn_err_set(CN_ERR_UNAUTHORIZED,
+		    "externalAccountBinding: the key is bound to another account already");
+	if (r == 0) {
+		*key = k.hmac_key;
+		*key_len = k.hmac_key_len;
+		k.hmac_key = NULL;
+	}
+	ca_eab_key_cleanup(&k);
+	return r;
+}
+
 void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp)
 {
 	struct ca_account a;
 	bool only_existing = false, tos = false, blocked = false;
 	char thumb[CN_JWK_THUMBPRINT_LEN + 1], key_hash[48];
-	char *contact = NULL, *jwk = NULL;
+	char *contact = NULL, *jwk = NULL, *eab_kid = NULL;
+	const json_t *eab;
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -138,6 +173,12 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 	if (r != 0)
 		goto fail;
 	r = ca_store_account_by_thumbprint(ctx->store, thumb, &a);
+	if (r == 0 && a.status != CA_ST_VALID) {
+		/* Section 7.3.6: no request with a deactivated account's key. */
+		r = cn_err_set(CN_ERR_ACCOUNT_DEACTIVATED, "the account of this key is %s",
+		    ca_status_str(a.status));
+		goto fail;
+	}
 	if (r == 0) {
 		/* Section 7.3.1: the same key finds the same account. */
 		account_reply(ctx, resp, 200, &a);
@@ -163,9 +204,16 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 		    "the terms of service (%s) must be agreed to: termsOfServiceAgreed", ctx->cfg->tos_url);
 		goto fail;
 	}
-	if (ctx->cfg->eab_required && json_object_get(req->payload, "externalAccountBinding") == NULL) {
+	eab = json_object_get(req->payload, "externalAccountBinding");
+	if (ctx->cfg->eab_required && eab == NULL) {
 		r = cn_err_set(CN_ERR_EXTERNAL_ACCOUNT, "this CA requires an externalAccountBinding");
 		goto fail;
+	}
+	if (eab != NULL) {
+		r = cn_jws_eab_verify(eab, req->jws->url, req->jws->jwk, eab_lookup, (void *)ctx,
+		    &eab_kid);
+		if (r != 0)
+			goto fail;
 	}
 	r = contacts_from_payload(req->payload, &contact);
 	if (r != 0)
@@ -181,7 +229,10 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 	a.tos_agreed = true;
 	a.created = req->now;
 	jwk = contact = NULL;
-	r = ca_store_account_insert(ctx->store, &a);
+	if (eab_kid != NULL)
+		r = ca_store_account_insert_eab(ctx->store, &a, eab_kid);
+	else
+		r = ca_store_account_insert(ctx->store, &a);
 	if (r == CN_ERR_CONFLICT) {
 		/* A concurrent request created it first: return that one. */
 		ca_account_cleanup(&a);
@@ -193,15 +244,31 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 	}
 	if (r != 0)
 		goto fail;
-	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld created", (long long)a.id);
+	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld created%s%s", (long long)a.id,
+	    eab_kid ? ", bound to EAB key " : "", eab_kid ? eab_kid : "");
 	account_reply(ctx, resp, 201, &a);
 	goto out;
 fail:
 	ca_resp_problem(resp, r, NULL);
 out:
+	free(eab_kid);
 	free(contact);
 	free(jwk);
 	ca_account_cleanup(&a);
+}
+
+/* Section 7.3.6: the server SHOULD cancel pending operations. A failure
+ * is logged only: the account is deactivated already. */
+static void cancel_pending(const struct ca_ctx *ctx, int64_t account_id)
+{
+	json_t *p = ca_problem_json(CN_ERR_ACCOUNT_DEACTIVATED, "the account was deactivated", NULL);
+	char *err = cn_json_dump(p);
+
+	if (ca_store_account_cancel_pending(ctx->store, account_id, err) != 0)
+		CN_LOG(CN_LOG_ERR, "acme", "acct=%lld: cannot cancel pending orders: %s",
+		    (long long)account_id, cn_err_detail());
+	free(err);
+	json_decref(p);
 }
 
 void ca_handle_account(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,
@@ -248,6 +315,8 @@ void ca_handle_account(const struct ca_ctx *ctx, struct ca_req *req, struct ca_r
 			CN_LOG(CN_LOG_INFO, "acme", "acct=%lld updated%s", (long long)a->id,
 			    a->status == CA_ST_DEACTIVATED ? " (deactivated)" : "");
 		}
+		if (status != NULL)
+			cancel_pending(ctx, a->id);
 	}
 	account_reply(ctx, resp, 200, a);
 	return;

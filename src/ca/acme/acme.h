@@ -11,6 +11,8 @@
  *   /acme/revoke-cert /acme/key-change /acme/acct/ID /acme/acct/ID/orders
  *   /acme/order/ID /acme/order/ID/finalize /acme/authz/ID /acme/chall/ID
  *   /acme/cert/SERIAL /terms
+ * and the extensions: /acme/new-authz (RFC 8555 7.4.1),
+ *   /acme/renewal-info/CERTID (RFC 9773), /acme/cert/SERIAL/alt (7.4.2)
  */
 #ifndef CA_ACME_H
 #define CA_ACME_H
@@ -38,6 +40,7 @@ struct ca_ctx {
 	struct ca_signer *signer;
 	struct ca_jobs *jobs;
 	struct ca_revocation *revocation; /* OCSP and CRL publishing (revocation/) */
+	const char *alt_chain_pem;     /* the alternate chain after the leaf, or NULL */
 };
 
 #define CA_MAX_HEADERS 12
@@ -156,5 +159,27 @@ void ca_handle_revoke(const struct ca_ctx *ctx, struct ca_req *req, struct ca_re
 
 /* A fresh nonce value, stored (nonce.c). Caller frees. */
 int ca_nonce_new(const struct ca_ctx *ctx, int64_t now, char **out) CN_WUR;
+
+/* ---- protocol extensions (issue 4) */
+struct ca_identifier;
+
+/* Pre-authorization, RFC 8555 section 7.4.1 (newauthz.c). */
+void ca_handle_new_authz(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp);
+/* A new pending authorization of account_id for id, created now, with one
+ * challenge (and a fresh 256-bit token) of each type that fits id and is
+ * enabled. az is overwritten; release it with ca_authz_cleanup. */
+int ca_authz_fill_new(const struct ca_ctx *ctx, int64_t account_id, int64_t now,
+    const struct ca_identifier *id, struct ca_authz *az) CN_WUR;
+
+/* ACME Renewal Information, RFC 9773 (ari.c). */
+void ca_handle_renewal_info(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,
+    const char *cert_id);
+/* Parses a section 4.1 certificate identifier (base64url AKI keyIdentifier
+ * "." base64url serial) of a certificate this CA issued: the AKI must be
+ * the intermediate's key identifier. serial gets the lower-case hex serial.
+ * CN_ERR_MALFORMED for bad syntax, CN_ERR_NOT_FOUND for another issuer. */
+int ca_ari_cert_id_parse(const struct ca_ctx *ctx, const char *cert_id, char serial[48]) CN_WUR;
+/* Adds "replaces" (section 5) to a rendered order that replaces a certificate. */
+void ca_ari_order_decorate(const struct ca_ctx *ctx, json_t *order, int64_t order_id);
 
 #endif

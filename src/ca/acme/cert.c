@@ -1,7 +1,10 @@
 /*
  * cert.c - certificate download, RFC 8555 section 7.4.2: POST-as-GET by the
  * account that ordered it returns application/pem-certificate-chain, the
- * end-entity certificate followed by the intermediate.
+ * end-entity certificate followed by the intermediate. When the CA holds an
+ * alternate chain (--alternate-chain: the intermediate cross-signed by a
+ * second root), /acme/cert/SERIAL/alt serves the leaf followed by it, and
+ * each of the two URLs names the other with Link rel="alternate".
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -51,17 +54,26 @@ out:
 }
 
 void ca_handle_cert(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,
-    const char *serial)
+    const char *path)
 {
 	struct ca_cert c;
 	struct cn_buf pem;
+	const char *slash = strchr(path, '/');
+	char serial[48], *other = NULL;
+	bool alt = false;
 	int r;
 
 	memset(&c, 0, sizeof(c));
 	cn_buf_init(&pem, CA_MAX_CHAIN_PEM);
 	if (ca_acme_auth(ctx, req, resp, CA_AUTH_KID) != 0)
 		return;
-	if (!serial_ok(serial)) {
+	/* SERIAL, or SERIAL/alt when there is an alternate chain. */
+	alt = slash != NULL && strcmp(slash, "/alt") == 0 && ctx->alt_chain_pem != NULL;
+	if ((slash ? (size_t)(slash - path) : strlen(path)) >= sizeof(serial))
+		slash = path; /* too long: refused below */
+	snprintf(serial, sizeof(serial), "%.*s", (int)(slash ? (size_t)(slash - path) : strlen(path)),
+	    path);
+	if (!serial_ok(serial) || (slash != NULL && !alt)) {
 		r = cn_err_set(CN_ERR_NOT_FOUND, "no such certificate");
 		goto fail;
 	}
@@ -74,16 +86,21 @@ void ca_handle_cert(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp
 		goto fail;
 	r = der_to_pem(c.der, c.der_len, &pem);
 	if (r == 0)
-		r = cn_buf_adds(&pem, ca_signer_chain_pem(ctx->signer));
+		r = cn_buf_adds(&pem, alt ? ctx->alt_chain_pem : ca_signer_chain_pem(ctx->signer));
 	if (r != 0)
 		goto fail;
 	resp->status = 200;
 	resp->content_type = "application/pem-certificate-chain";
 	resp->body = cn_buf_take(&pem, &resp->body_len);
+	if (ctx->alt_chain_pem != NULL) {
+		other = ca_url(ctx, "/acme/cert/%s%s", serial, alt ? "" : "/alt");
+		ca_resp_link(resp, other, "alternate");
+	}
 	goto out;
 fail:
 	ca_resp_problem(resp, r, NULL);
 out:
+	free(other);
 	cn_buf_free(&pem);
 	ca_cert_cleanup(&c);
 }

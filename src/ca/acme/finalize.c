@@ -4,6 +4,8 @@
  * key, name exactly the order's identifiers (CN among them) and carry a key
  * the policy accepts that is not the account key (section 11.1). Issuance
  * itself runs as a job: the order answers "processing" with Retry-After.
+ * A key the operator blocked is badPublicKey; an order whose profile is no
+ * longer offered is invalidProfile (draft-ietf-acme-profiles section 4).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "profile.h"
 #include "x509/csr.h"
 #include "x509/key.h"
 
@@ -100,6 +103,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	unsigned char *der = NULL;
 	size_t der_len = 0;
 	enum ca_status st;
+	struct ca_profile prof;
 	json_t *j = NULL;
 	char *loc = NULL;
 	int r;
@@ -135,6 +139,9 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 		r = cn_err_set(CN_ERR_BAD_CSR, "csr is not base64url");
 		goto fail;
 	}
+	r = ca_profile_get(ctx->cfg, o.profile ? o.profile : ctx->cfg->default_profile, &prof);
+	if (r != 0)
+		goto fail;
 	r = csr_check(ctx, req, &o, der, der_len);
 	if (r != 0)
 		goto fail;
@@ -150,6 +157,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	    (long long)req->account.id, (long long)id);
 	o.status = CA_ST_PROCESSING;
 	j = ca_render_order(ctx, &o, req->now);
+	ca_ari_order_decorate(ctx, j, id);
 	ca_resp_json(resp, 200, j);
 	loc = ca_url(ctx, "/acme/order/%lld", (long long)id);
 	ca_resp_header(resp, "Location", "%s", loc);

@@ -3,7 +3,8 @@
  * is signed by the account's current key (kid); its payload is an inner JWS
  * signed by the new key (jwk) with the same url, whose payload names the
  * account and its old key. A new key already held by another account gets
- * 409 with that account's Location. The old key stops working at once.
+ * 409 with that account's Location. The old key stops working at once. A
+ * new key the operator blocked is badPublicKey.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "x509/key.h"
 
 void ca_handle_key_change(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp)
 {
@@ -20,9 +22,10 @@ void ca_handle_key_change(const struct ca_ctx *ctx, struct ca_req *req, struct c
 	EVP_PKEY *new_key = NULL;
 	json_t *inner_payload = NULL, *old_jwk = NULL;
 	const char *acct_url = NULL;
-	char thumb[CN_JWK_THUMBPRINT_LEN + 1];
+	char thumb[CN_JWK_THUMBPRINT_LEN + 1], key_hash[48];
 	char *old_canon = NULL, *stored_canon = NULL, *new_canon = NULL, *loc = NULL;
 	struct ca_account other;
+	bool blocked = false;
 	int r;
 
 	memset(&other, 0, sizeof(other));
@@ -76,6 +79,12 @@ void ca_handle_key_change(const struct ca_ctx *ctx, struct ca_req *req, struct c
 	r = cn_jwk_canonical(inner->jwk, &new_canon);
 	if (r == 0)
 		r = cn_jwk_thumbprint(inner->jwk, thumb);
+	if (r == 0)
+		r = cn_pubkey_sha256_b64url(new_key, key_hash);
+	if (r == 0)
+		r = ca_store_key_is_blocked(ctx->store, key_hash, &blocked);
+	if (r == 0 && blocked)
+		r = cn_err_set(CN_ERR_BAD_KEY, "the new key is blocked: it was reported compromised");
 	if (r != 0)
 		goto fail;
 	r = ca_store_account_rekey(ctx->store, req->account.id, thumb, new_canon);

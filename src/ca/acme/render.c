@@ -243,6 +243,23 @@ json_t *ca_render_order(const struct ca_ctx *ctx, const struct ca_order *o, int6
 	return j;
 }
 
+/* At most 10 names of the comma-separated list, lower-cased. */
+static json_t *issuer_names(const char *csv)
+{
+	json_t *arr = json_array();
+	char *copy = cn_xstrdup(csv), *save = NULL, *tok, *p;
+
+	for (tok = strtok_r(copy, ",", &save); tok && json_array_size(arr) < 10;
+	    tok = strtok_r(NULL, ",", &save)) {
+		for (p = tok; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (*tok)
+			json_array_append_new(arr, json_string(tok));
+	}
+	free(copy);
+	return arr;
+}
+
 json_t *ca_render_challenge(const struct ca_ctx *ctx, const struct ca_challenge *c)
 {
 	json_t *j = json_object();
@@ -251,7 +268,13 @@ json_t *ca_render_challenge(const struct ca_ctx *ctx, const struct ca_challenge 
 	json_object_set_new(j, "type", json_string(c->type));
 	set_url(j, "url", ca_url(ctx, "/acme/chall/%lld", (long long)c->id));
 	json_object_set_new(j, "status", json_string(ca_status_str(c->status)));
-	json_object_set_new(j, "token", json_string(c->token));
+	/* draft-ietf-acme-dns-persist section 3.1: no token, the issuer
+	 * domain names instead (lower-case, at most 10). */
+	if (strcmp(c->type, "dns-persist-01") == 0)
+		json_object_set_new(j, "issuer-domain-names",
+		    issuer_names(ctx->cfg->caa_identities));
+	else
+		json_object_set_new(j, "token", json_string(c->token));
 	if (c->status == CA_ST_VALID && c->validated)
 		set_time(j, "validated", c->validated);
 	err = json_from_text(c->error_json);

@@ -62,6 +62,10 @@ static void route(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *
 		ca_handle_revoke(ctx, req, resp);
 	} else if (path_is(p, "/acme/key-change")) {
 		ca_handle_key_change(ctx, req, resp);
+	} else if (path_is(p, "/acme/new-authz")) {
+		ca_handle_new_authz(ctx, req, resp);
+	} else if (strncmp(p, "/acme/renewal-info/", 19) == 0) {
+		ca_handle_renewal_info(ctx, req, resp, p + 19);
 	} else if (path_id(p, "/acme/acct/", "", &id)) {
 		ca_handle_account(ctx, req, resp, id);
 	} else if (path_id(p, "/acme/acct/", "/orders", &id)) {

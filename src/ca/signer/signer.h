@@ -219,5 +219,18 @@ struct ca_crl_sign_req {
  */
 int ca_signer_crl(struct ca_signer *s, const struct ca_crl_sign_req *req,
     unsigned char **der, size_t *der_len) CN_WUR;
+/*
+ * The alternate chain (cross.c), the certificates that follow the leaf in
+ * the second chain the certificate URL offers (RFC 8555 section 7.4.2).
+ * mode "" or NULL: none (*pem NULL). "auto": on first start a second root
+ * root-x2.pem (root-x2-key.pem) is made, and with it intermediate-x2.pem,
+ * the intermediate cross-signed (same subject, key and extensions); later
+ * starts check them. Otherwise mode is a PEM file whose first certificate
+ * has the intermediate's subject and key, each signed by the next. *pem:
+ * the chain as PEM (caller frees). CN_ERR_USAGE, CN_ERR_IO, CN_ERR_CRYPTO,
+ * CN_ERR_MALFORMED.
+ */
+int ca_pki_alt_chain(const char *data_dir, const char *mode, enum cn_key_type type,
+    char **pem) CN_WUR;
 
 #endif

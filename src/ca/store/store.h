@@ -347,4 +347,112 @@ int ca_store_key_compromised(struct ca_store *st, const char *serial_hex, int64_
 int ca_store_key_block(struct ca_store *st, const char *key_sha256, const char *serial_hex,
     int64_t now, int64_t *n_revoked) CN_WUR;
 
+/* ==== protocol extensions (issue 4) ======================================
+ * External Account Binding keys, challenge retries, pre-authorization,
+ * account deactivation, ARI (RFC 9773) marks and replacements and the lists
+ * `cairnd admin` prints (blocked keys are in the revocation section). SQLite: store_sqlite_eab.c,
+ * store_sqlite_retry.c, store_sqlite_ari.c, store_sqlite_admin.c; schema
+ * 003_protocol.sql. Same conventions as above. */
+
+/* ---- External Account Binding keys (RFC 8555 section 7.3.4) */
+#define CA_EAB_KID_MAX 64
+
+struct ca_eab_key {
+	char kid[CA_EAB_KID_MAX];  /* base64url, unique */
+	unsigned char *hmac_key;   /* heap; NULL in lists; wiped by cleanup */
+	size_t hmac_key_len;
+	int64_t created;
+	int64_t revoked;           /* time of revocation, 0 when usable */
+	int64_t account_id;        /* the account it bound, 0 when unused */
+	char *comment;             /* operator's note, "" when none */
+};
+
+/* Stores a new MAC key; CN_ERR_CONFLICT if kid exists. */
+int ca_store_eab_create(struct ca_store *st, const char *kid, const unsigned char *key,
+    size_t key_len, const char *comment, int64_t now) CN_WUR;
+int ca_store_eab_get(struct ca_store *st, const char *kid, struct ca_eab_key *out) CN_WUR;
+/* Every key, oldest first, without hmac_key. Free with ca_eab_keys_free. */
+int ca_store_eab_list(struct ca_store *st, struct ca_eab_key **out, size_t *n) CN_WUR;
+/* Revokes an unrevoked key: it binds no new account (accounts it bound are
+ * unchanged). CN_ERR_NOT_FOUND, CN_ERR_CONFLICT if revoked already. */
+int ca_store_eab_revoke(struct ca_store *st, const char *kid, int64_t now) CN_WUR;
+/* In one transaction: the key kid must exist, be unrevoked and bind no
+ * account yet (CN_ERR_UNAUTHORIZED with a detail otherwise); inserts a as
+ * ca_store_account_insert does (CN_ERR_CONFLICT for a known thumbprint)
+ * and binds the key to it. */
+int ca_store_account_insert_eab(struct ca_store *st, struct ca_account *a,
+    const char *kid) CN_WUR;
+void ca_eab_key_cleanup(struct ca_eab_key *k);
+void ca_eab_keys_free(struct ca_eab_key *keys, size_t n);
+
+/* ---- challenge retry (RFC 8555 section 8.2) */
+/*
+ * Records one failed validation attempt of a PROCESSING challenge. While
+ * fewer than max_attempts attempts have failed, the challenge goes back to
+ * PENDING with error_json (its authorization and orders stay as they are)
+ * and may be tried again from retry_at: *final = false. The attempt that
+ * reaches max_attempts changes nothing but the count and sets *final =
+ * true; the caller then records the failure with ca_store_challenge_finish.
+ * CN_ERR_CONFLICT if the challenge is not PROCESSING (nothing changed).
+ */
+int ca_store_challenge_attempt_failed(struct ca_store *st, int64_t chall_id,
+    const char *error_json, int max_attempts, int64_t retry_at, bool *final) CN_WUR;
+/* Failed attempts so far and the earliest time of the next; 0 and 0 for a
+ * challenge never retried (or unknown). */
+int ca_store_challenge_attempts(struct ca_store *st, int64_t chall_id, int *attempts,
+    int64_t *retry_at) CN_WUR;
+/* As ca_store_challenge_start, but the validation job runs no earlier than
+ * the challenge's retry_at (a client asking again too soon waits, section
+ * 8.2); *run_at is when it runs. */
+int ca_store_challenge_start_retry(struct ca_store *st, int64_t chall_id, int64_t now,
+    int64_t *run_at) CN_WUR;
+
+/* ---- pre-authorization and deactivation (RFC 8555 sections 7.4.1, 7.3.6) */
+/* Inserts an authorization that belongs to no order, with its challenges;
+ * writes the new ids back (az->id, each challenge's id and authz_id). */
+int ca_store_authz_create(struct ca_store *st, struct ca_authz *az) CN_WUR;
+/* After an account was deactivated: in one transaction its PENDING and
+ * READY orders become INVALID with error_json and its PENDING
+ * authorizations DEACTIVATED. */
+int ca_store_account_cancel_pending(struct ca_store *st, int64_t account_id,
+    const char *error_json) CN_WUR;
+
+/* ---- ARI (RFC 9773) */
+/*
+ * Marks for early renewal the valid certificates with not_after > now that
+ * the selector names: serial (one certificate), else account_id > 0 (all of
+ * that account), else every one. A mark made again moves to now.
+ * explanation_url may be "". *n: how many were marked. CN_ERR_NOT_FOUND
+ * for a serial that names no such certificate.
+ */
+int ca_store_ari_mark(struct ca_store *st, const char *serial, int64_t account_id, int64_t now,
+    const char *explanation_url, size_t *n) CN_WUR;
+/* The mark of a certificate (*explanation_url heap, "" when none);
+ * CN_ERR_NOT_FOUND when it is not marked. */
+int ca_store_ari_mark_get(struct ca_store *st, const char *serial, int64_t *marked,
+    char **explanation_url) CN_WUR;
+/* Section 5: 0 if no order other than order_id (0: none) replaces serial
+ * and is neither invalid nor an expired pending/ready order;
+ * CN_ERR_ALREADY_REPLACED otherwise. */
+int ca_store_cert_replaced(struct ca_store *st, const char *serial, int64_t order_id,
+    int64_t now) CN_WUR;
+/* In one transaction: the check of ca_store_cert_replaced, then records
+ * that order_id replaces the certificate (cert_id as the client named it). */
+int ca_store_order_replaces_set(struct ca_store *st, int64_t order_id, const char *cert_id,
+    const char *serial, int64_t now) CN_WUR;
+/* The certificate id an order replaces (heap); CN_ERR_NOT_FOUND if none. */
+int ca_store_order_replaces_get(struct ca_store *st, int64_t order_id, char **cert_id) CN_WUR;
+
+/* ---- lists for the administrator, newest first, ids below `before` (0:
+ * from the newest), at most `limit`; account_id > 0 keeps one account's. */
+int ca_store_account_list(struct ca_store *st, int64_t before, size_t limit,
+    struct ca_account **out, size_t *n) CN_WUR;
+int ca_store_order_ids(struct ca_store *st, int64_t account_id, int64_t before, size_t limit,
+    int64_t **ids, size_t *n) CN_WUR;
+/* With the DER of each certificate. */
+int ca_store_cert_list(struct ca_store *st, int64_t account_id, int64_t before, size_t limit,
+    struct ca_cert **out, size_t *n) CN_WUR;
+void ca_accounts_free(struct ca_account *a, size_t n);
+void ca_certs_free(struct ca_cert *c, size_t n);
+
 #endif

@@ -184,7 +184,71 @@
 	    "AND not_after > ?2")                                             \
 	X(OCSP_PURGE, "DELETE FROM ocsp_responses WHERE this_update < ?2 "    \
 	    "AND next_update < ?1 AND (SELECT c.not_after FROM certs c "      \
-	    "WHERE c.serial = ocsp_responses.serial) < ?1")
+	    "WHERE c.serial = ocsp_responses.serial) < ?1")                 \
+	/* ---- protocol extensions (003_protocol.sql) */                      \
+	/* EAB keys */                                                        \
+	X(EAB_INSERT, "INSERT INTO eab_keys (kid, hmac_key, created, comment) " \
+	    "VALUES (?1, ?2, ?3, ?4)")                                        \
+	X(EAB_GET, "SELECT kid, hmac_key, created, revoked, "                 \
+	    "coalesce(account_id, 0), comment FROM eab_keys WHERE kid = ?1")  \
+	X(EAB_LIST, "SELECT kid, NULL, created, revoked, "                    \
+	    "coalesce(account_id, 0), comment FROM eab_keys "                 \
+	    "ORDER BY created, kid")                                          \
+	X(EAB_EXISTS, "SELECT 1 FROM eab_keys WHERE kid = ?1")                \
+	X(EAB_REVOKE, "UPDATE eab_keys SET revoked = ?2 "                     \
+	    "WHERE kid = ?1 AND revoked = 0")                                 \
+	X(EAB_BIND, "UPDATE eab_keys SET account_id = ?2 "                    \
+	    "WHERE kid = ?1 AND revoked = 0 AND account_id IS NULL")          \
+	/* challenge retry */                                                 \
+	X(CHALL_STATUS, "SELECT status FROM challenges WHERE id = ?1")        \
+	X(CHALL_BACK_TO_PENDING, "UPDATE challenges SET status = 'pending', " \
+	    "error_json = ?2 WHERE id = ?1 AND status = 'processing'")        \
+	X(CHALL_ATTEMPTS_GET, "SELECT attempts, retry_at "                    \
+	    "FROM challenge_attempts WHERE challenge_id = ?1")                \
+	X(CHALL_ATTEMPTS_SET, "INSERT INTO challenge_attempts (challenge_id, " \
+	    "attempts, retry_at) VALUES (?1, ?2, ?3) "                        \
+	    "ON CONFLICT (challenge_id) DO UPDATE SET "                       \
+	    "attempts = excluded.attempts, retry_at = excluded.retry_at")     \
+	/* deactivation */                                                    \
+	X(ACCOUNT_ORDERS_CANCEL, "UPDATE orders SET status = 'invalid', "     \
+	    "error_json = ?2 WHERE account_id = ?1 "                          \
+	    "AND (status = 'pending' OR status = 'ready')")                   \
+	X(ACCOUNT_AUTHZS_CANCEL, "UPDATE authzs SET status = 'deactivated' "  \
+	    "WHERE account_id = ?1 AND status = 'pending'")                   \
+	/* ARI */                                                             \
+	X(ARI_MARK_SERIAL, "INSERT INTO ari_marks (serial, marked, "          \
+	    "explanation_url) SELECT serial, ?2, ?3 FROM certs "              \
+	    "WHERE serial = ?1 AND status = 'valid' AND not_after > ?2 "      \
+	    "ON CONFLICT (serial) DO UPDATE SET marked = excluded.marked, "   \
+	    "explanation_url = excluded.explanation_url")                     \
+	X(ARI_MARK_ACCOUNT, "INSERT INTO ari_marks (serial, marked, "         \
+	    "explanation_url) SELECT serial, ?2, ?3 FROM certs "              \
+	    "WHERE account_id = ?1 AND status = 'valid' AND not_after > ?2 "  \
+	    "ON CONFLICT (serial) DO UPDATE SET marked = excluded.marked, "   \
+	    "explanation_url = excluded.explanation_url")                     \
+	X(ARI_MARK_ALL, "INSERT INTO ari_marks (serial, marked, "             \
+	    "explanation_url) SELECT serial, ?2, ?3 FROM certs "              \
+	    "WHERE ?1 IS NULL AND status = 'valid' AND not_after > ?2 "       \
+	    "ON CONFLICT (serial) DO UPDATE SET marked = excluded.marked, "   \
+	    "explanation_url = excluded.explanation_url")                     \
+	X(ARI_MARK_GET, "SELECT marked, explanation_url FROM ari_marks "      \
+	    "WHERE serial = ?1")                                              \
+	X(CERT_REPLACED, "SELECT r.order_id FROM order_replaces r "           \
+	    "JOIN orders o ON o.id = r.order_id "                             \
+	    "WHERE r.serial = ?1 AND r.order_id <> ?2 "                       \
+	    "AND o.status <> 'invalid' AND NOT ((o.status = 'pending' "       \
+	    "OR o.status = 'ready') AND o.expires <= ?3) LIMIT 1")            \
+	X(ORDER_REPLACES_INSERT, "INSERT INTO order_replaces (order_id, "     \
+	    "cert_id, serial) VALUES (?1, ?2, ?3)")                           \
+	X(ORDER_REPLACES_GET, "SELECT cert_id FROM order_replaces "           \
+	    "WHERE order_id = ?1")                                            \
+	/* lists */                                                           \
+	X(ACCOUNT_LIST, "SELECT " SQ_ACCOUNT_COLS " FROM accounts "           \
+	    "WHERE id < ?1 ORDER BY id DESC LIMIT ?2")                        \
+	X(ORDER_IDS_ALL, "SELECT id FROM orders WHERE id < ?1 "               \
+	    "ORDER BY id DESC LIMIT ?2")                                      \
+	X(CERT_LIST, "SELECT " SQ_CERT_COLS " FROM certs WHERE id < ?1 "      \
+	    "AND (?2 = 0 OR account_id = ?2) ORDER BY id DESC LIMIT ?3")
 
 /* Revocation publishing: the certificate's state and its stored response's
  * id (o), then the pending gen; and a stored response. */

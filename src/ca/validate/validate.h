@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -131,5 +132,38 @@ int ca_validate_dns01(const struct ca_validate_cfg *cfg, struct ca_resolver *r, 
     const char *key_authz) CN_WUR;
 int ca_validate_tlsalpn01(const struct ca_validate_cfg *cfg, struct ca_resolver *r, const char *id_type,
     const char *id_value, const char *key_authz) CN_WUR;
+
+/* ---- drafts behind options (issue 4) */
+
+/* Length of a dns-account-01 label: "_" and 16 base32 digits. */
+#define CA_DNS_ACCOUNT_LABEL_LEN 17
+
+/*
+ * dns-account-01 (draft-ietf-acme-dns-account-label-00): the label
+ * "_" base32(SHA-256(account_url)[0:10]) in lower case. CN_ERR_CRYPTO.
+ */
+int ca_dns_account_label(const char *account_url, char out[CA_DNS_ACCOUNT_LABEL_LEN + 1]) CN_WUR;
+/* A TXT record at LABEL "._acme-challenge." domain must be base64url(SHA-256
+ * (key_authz)); domain may start with "*.". Errors as ca_validate_dns01. */
+int ca_validate_dns_account01(const struct ca_validate_cfg *cfg, struct ca_resolver *r,
+    const char *domain, const char *account_url, const char *key_authz) CN_WUR;
+
+/*
+ * dns-persist-01 (draft-ietf-acme-dns-persist): checks one TXT record of
+ * _validation-persist. 0 if it names one of issuers_csv (comma-separated,
+ * case-insensitive), its accounturi is account_uri, its persistUntil (if
+ * any) is not before now and, for a wildcard, it has policy=wildcard;
+ * CN_ERR_NOT_FOUND if it names another issuer (to be ignored);
+ * CN_ERR_INCORRECT_RESPONSE with a detail otherwise.
+ */
+int ca_dns_persist_record_check(const char *txt, const char *issuers_csv, const char *account_uri,
+    bool wildcard, int64_t now) CN_WUR;
+/* Looks the records of "_validation-persist." domain up (domain may start
+ * with "*.", which implies wildcard): one must pass the check above.
+ * CN_ERR_UNAUTHORIZED without TXT records, CN_ERR_INCORRECT_RESPONSE,
+ * CN_ERR_DNS, CN_ERR_MALFORMED. */
+int ca_validate_dns_persist01(const struct ca_validate_cfg *cfg, struct ca_resolver *r,
+    const char *domain, bool wildcard, const char *issuers_csv, const char *account_uri,
+    int64_t now) CN_WUR;
 
 #endif

@@ -131,6 +131,13 @@ static void test_defaults(void **state)
 		{"api-names", "localhost,127.0.0.1,::1"}, {"tos-url", ""},
 		{"website", "https://github.com/cairn-ca/cairn"}, {"caa-identities", "cairn.invalid"},
 		{"log-level", "info"}, {"eab-required", "false"},
+		{"challenge-attempts", "1"}, {"challenge-retry-after", "10s"},
+		{"default-profile", "classic"}, {"profile-classic-validity", "7776000s"},
+		{"profile-tlsserver-validity", "3888000s"}, {"profile-shortlived-validity", "576000s"},
+		{"profile-shortlived-authz-lifetime", "25200s"}, {"profile-shortlived-ip", "true"},
+		{"profile-classic-ip", "false"}, {"ari-retry-after", "21600s"},
+		{"ari-explanation-url", ""}, {"alternate-chain", ""}, {"dns-account-01", "false"},
+		{"dns-persist-01", "false"},
 	};
 	struct ca_config c;
 	size_t i;
@@ -468,6 +475,10 @@ static const struct finish_case finish_cases[] = {
 	{{"--data=/d", "--listen=localhost"}, CN_ERR_USAGE,
 	    "--listen: expected HOST:PORT, got 'localhost'", NULL},
 	{{"--data=/d", "--resolver=127.0.0.1"}, CN_ERR_USAGE, "--resolver: expected HOST:PORT", NULL},
+	{{"--data=/d", "--default-profile=shortlived"}, 0, "https://127.0.0.1:14000",
+	    "https://127.0.0.1:14000/terms"},
+	{{"--data=/d", "--default-profile=gold"}, CN_ERR_USAGE,
+	    "--default-profile: expected classic, tlsserver or shortlived, got 'gold'", NULL},
 };
 
 static void test_finish(void **state)
@@ -588,7 +599,7 @@ static void test_usage_and_markdown_list_every_option(void **state)
 			fail_msg("the Markdown table lacks %s", key);
 		n++;
 	}
-	assert_int_equal(n, 40);
+	assert_int_equal(n, 60);
 	assert_non_null(strstr(usage, "--config FILE"));
 	free(printed_text);
 	free(usage);

@@ -20,8 +20,11 @@
 
 #include "err.h"
 
-/* RFC 8555 section 6.7, table of error types. */
+/* RFC 8555 section 6.7, table of error types, plus the extensions':
+ * alreadyReplaced (RFC 9773 section 7.4), invalidProfile
+ * (draft-ietf-acme-profiles section 6.3). */
 static const char *const rfc8555_types[] = {
+	"alreadyReplaced", "invalidProfile",
 	"accountDoesNotExist", "alreadyRevoked", "badCSR", "badNonce", "badPublicKey",
 	"badRevocationReason", "badSignatureAlgorithm", "caa", "compound", "connection",
 	"dns", "externalAccountRequired", "incorrectResponse", "invalidContact", "malformed",
@@ -121,6 +124,8 @@ static const struct {
 	{CN_ERR_EXTERNAL_ACCOUNT, "externalAccountRequired", 400},
 	{CN_ERR_ACCOUNT_DEACTIVATED, "unauthorized", 401},
 	{CN_ERR_BAD_REQUEST, "malformed", 400},
+	{CN_ERR_ALREADY_REPLACED, "alreadyReplaced", 409},
+	{CN_ERR_INVALID_PROFILE, "invalidProfile", 400},
 };
 
 static void test_spot_checks(void **state)
