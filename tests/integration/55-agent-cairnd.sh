@@ -12,8 +12,9 @@
 # certificate; revoke by name and by file (§7.6), confirmed by `cairnd
 # admin cert-status`; the deploy hook's environment; crash safety (kill -9
 # during issue and renew keeps the previous certificate whole, and the next
-# run removes what the killed one published); ARI-driven renewal (RFC 9773)
-# when cairnd's directory offers renewalInfo; exit codes 0/1/2/64.
+# run removes what the killed one published); ARI-driven renewal (RFC 9773:
+# `cairnd admin ari mark`, then a plain renew sends "replaces"); exit codes
+# 0/1/2/64.
 #
 # Every certificate installed is checked: `openssl verify -CAfile
 # $CAIRND_DATA/root.pem -untrusted chain.pem cert.pem`, validity, key, SANs,
@@ -398,6 +399,8 @@ verdict account-rollover
 # due); `cairnd admin ari mark` moves it into the past, and a plain `cairn
 # renew` (no --force) renews at once, naming the old certificate in
 # "replaces" (§5).
+jq -e '.renewalInfo' <<< "$DIRJSON" >/dev/null 2>&1
+verdict directory-offers-renewalInfo
 if jq -e '.renewalInfo' <<< "$DIRJSON" >/dev/null 2>&1; then
   AR=$S/certs/ari.example.test
   run ari0 "${C[@]}" issue -d ari.example.test --standalone "$D"
@@ -420,8 +423,6 @@ if jq -e '.renewalInfo' <<< "$DIRJSON" >/dev/null 2>&1; then
   run ari3 "${R[@]}" renew ari.example.test
   [[ $RC -eq 2 ]]
   verdict ari-new-cert-not-due-exit-2
-else
-  t_log "cairnd's directory has no renewalInfo: ARI-driven renewal not tested"
 fi
 
 # --------------------------------------------------------- daemon, once ---
