@@ -135,6 +135,11 @@ int ca_parse_id(const char *s, int64_t *id, const char **rest) CN_WUR;
 int ca_order_identifiers(const struct ca_order *o, json_t **json_out, const char ***dns,
     size_t *n_dns, const char ***ips, size_t *n_ips) CN_WUR;
 
+/* Loads order id if it belongs to the requesting account; CN_ERR_NOT_FOUND
+ * (with a detail) otherwise, so other accounts' orders are not revealed. */
+int ca_order_load_owned(const struct ca_ctx *ctx, const struct ca_req *req, int64_t id,
+    struct ca_order *o) CN_WUR;
+
 /* ---- handlers, one file per resource */
 void ca_handle_directory(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp);
 void ca_handle_new_nonce(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp);

@@ -111,11 +111,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	memset(&o, 0, sizeof(o));
 	if (ca_acme_auth(ctx, req, resp, CA_AUTH_KID) != 0)
 		return;
-	r = ca_store_order_get(ctx->store, id, &o);
-	if (r == CN_ERR_NOT_FOUND || (r == 0 && o.account_id != req->account.id)) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "order %lld does not exist for this account", (long long)id);
-		goto fail;
-	}
+	r = ca_order_load_owned(ctx, req, id, &o);
 	if (r != 0)
 		goto fail;
 	st = ca_order_effective_status(&o, req->now);

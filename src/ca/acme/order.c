@@ -391,6 +391,21 @@ out:
 	ca_order_cleanup(&o);
 }
 
+int ca_order_load_owned(const struct ca_ctx *ctx, const struct ca_req *req, int64_t id,
+    struct ca_order *o)
+{
+	int r = ca_store_order_get(ctx->store, id, o);
+
+	if (r == 0 && o->account_id != req->account.id) {
+		ca_order_cleanup(o);
+		r = CN_ERR_NOT_FOUND;
+	}
+	if (r == CN_ERR_NOT_FOUND)
+		return cn_err_set(CN_ERR_NOT_FOUND, "order %lld does not exist for this account",
+		    (long long)id);
+	return r;
+}
+
 void ca_handle_order(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,
     int64_t id)
 {
@@ -401,11 +416,7 @@ void ca_handle_order(const struct ca_ctx *ctx, struct ca_req *req, struct ca_res
 	memset(&o, 0, sizeof(o));
 	if (ca_acme_auth(ctx, req, resp, CA_AUTH_KID) != 0)
 		return;
-	r = ca_store_order_get(ctx->store, id, &o);
-	if (r == CN_ERR_NOT_FOUND || (r == 0 && o.account_id != req->account.id)) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "order %lld does not exist for this account", (long long)id);
-		goto fail;
-	}
+	r = ca_order_load_owned(ctx, req, id, &o);
 	if (r != 0)
 		goto fail;
 	j = ca_render_order(ctx, &o, req->now);
