@@ -28,59 +28,13 @@
 #include "x509/cert.h"
 #include "x509/key.h"
 
+#include "signer_fixture.h"
+
 #define SHARD_URL "http://127.0.0.1:22180/crl/3.crl"
-
-struct fixture {
-	char dir[64];
-	struct ca_signer *signer;
-	X509 *root, *inter;
-};
-
-static X509 *load(const char *dir, const char *name)
-{
-	char path[160];
-	X509 *x = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(cn_cert_load(path, &x), 0);
-	return x;
-}
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	cn_log_level = CN_LOG_WARN;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cairn-signcrl-XXXXXX");
-	if (mkdtemp(f->dir) == NULL || ca_pki_init(f->dir, CN_KEY_P256, NULL, 0) != 0 ||
-	    ca_signer_open(f->dir, &f->signer) != 0)
-		return -1;
-	f->root = load(f->dir, "root.pem");
-	f->inter = load(f->dir, "intermediate.pem");
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	static const char *const files[] = {"root.pem", "root-key.pem", "intermediate.pem",
-		"intermediate-key.pem", "api-ca.pem", "api-ca-key.pem", "api-cert.pem", "api-key.pem"};
-	struct fixture *f = *state;
-	char path[160];
-	size_t i;
-
-	ca_signer_free(f->signer);
-	X509_free(f->root);
-	X509_free(f->inter);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", f->dir, files[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return signer_fixture_setup(state, "/tmp/cairn-signcrl-XXXXXX");
 }
 
 static const unsigned char s1[] = {0x30, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09};
