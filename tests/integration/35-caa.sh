@@ -21,35 +21,10 @@
 set -u
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-[[ -z ${CAIRND:-} && -x $T_ROOT/build/asan/cairnd ]] && export CAIRND=$T_ROOT/build/asan/cairnd
+# shellcheck source=validation-probe.bash
+source "$(dirname "$0")/validation-probe.bash"
 
-PY=/usr/bin/python3
-PROBE=$T_ROOT/tests/integration/validation_probe.py
-
-# run_probe SCENARIO — the probe's PASS/FAIL lines become this script's.
-run_probe() {
-  local done_line='' line rest rc
-  while IFS= read -r line; do
-    case $line in
-      "PASS "*) t_pass "${line#PASS }" ;;
-      "FAIL "*) rest=${line#FAIL }; t_fail "${rest%%: *}" "${rest#*: }" ;;
-      "DONE "*) done_line=$line ;;
-      *) t_log "probe: $line" ;;
-    esac
-  done < <(timeout -k 5 300 "$PY" "$PROBE" "$1" 2>"$T_TMP/probe-$1.log")
-  wait $! 2>/dev/null
-  rc=$?
-  if [[ -z $done_line ]]; then
-    echo "$T_TMP/probe-$1.log" > "$T_TMP/.last-log"
-    t_fail "$1-probe-finished" "the probe stopped early (exit $rc); see $T_TMP/probe-$1.log"
-    return 1
-  fi
-  t_log "$done_line"
-}
-
-t_case_start
-"$PY" -c 'import cryptography' 2>/dev/null ||
-  { t_fail caa-setup "$PY cannot import cryptography (apt-get install python3-cryptography)"; exit 1; }
+probe_start caa
 export CAIRND_ARGS="--caa-identities cairn.test,ca2.cairn.test --caa-recheck-age 3s"
 start_cairnd || { t_fail caa-cairnd-start "could not start cairnd (log in $T_TMP)"; exit 1; }
 echo "$T_TMP/cairnd.log" > "$T_TMP/.last-log"
