@@ -177,27 +177,67 @@ int sq_commit(struct sq_conn *c)
 	return sq_exec(c, s);
 }
 
+int sq_stmt_text(struct sq_conn *c, enum sq_stmt_id id, const char *text,
+    sqlite3_stmt **out)
+{
+	int r = sq_stmt(c, id, out);
+
+	if (r == 0 && sqlite3_bind_text(*out, 1, text, -1, SQLITE_STATIC) != SQLITE_OK)
+		r = sq_fail(c, "bind");
+	return r;
+}
+
+int sq_stmt_int64(struct sq_conn *c, enum sq_stmt_id id, int64_t v, sqlite3_stmt **out)
+{
+	int r = sq_stmt(c, id, out);
+
+	if (r == 0 && sqlite3_bind_int64(*out, 1, v) != SQLITE_OK)
+		r = sq_fail(c, "bind");
+	return r;
+}
+
+int sq_stmt_key(struct sq_conn *c, enum sq_stmt_id id, int64_t key_id,
+    const char *key_text, sqlite3_stmt **out)
+{
+	if (key_text != NULL)
+		return sq_stmt_text(c, id, key_text, out);
+	return sq_stmt_int64(c, id, key_id, out);
+}
+
+int sq_found(struct sq_conn *c, sqlite3_stmt *s, const char *missing)
+{
+	int r = sq_step(c, s);
+
+	if (r == 0)
+		return cn_err_set(CN_ERR_NOT_FOUND, "%s", missing);
+	return r == 1 ? 0 : r;
+}
+
 int sq_missing_or(struct sq_conn *c, enum sq_stmt_id exists, int64_t id,
     const char *text, int other, const char *what)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = sq_stmt(c, exists, &s);
+	r = sq_stmt_key(c, exists, id, text, &s);
 	if (r != 0)
 		return r;
-	if (text != NULL)
-		r = sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-	else
-		r = sqlite3_bind_int64(s, 1, id);
-	if (r != SQLITE_OK)
-		return sq_fail(c, "bind");
 	r = sq_step(c, s);
 	if (r < 0)
 		return r;
 	if (r == 0)
 		return cn_err_set(CN_ERR_NOT_FOUND, "no such %s", what);
 	return cn_err_set(other, "%s is not in the expected state", what);
+}
+
+int sq_exec_cas(struct sq_conn *c, sqlite3_stmt *s, enum sq_stmt_id exists, int64_t id,
+    const char *text, int other, const char *what)
+{
+	int r = sq_exec(c, s);
+
+	if (r == 0 && sq_changes(c) == 0)
+		r = sq_missing_or(c, exists, id, text, other, what);
+	return r;
 }
 
 /* ---- binding and columns */

@@ -37,27 +37,14 @@ static int account_query(struct ca_store *st, enum sq_stmt_id id, int64_t key_id
 {
 	struct sq_conn *c = NULL;
 	sqlite3_stmt *s = NULL;
-	int rc, r;
+	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, id, &s);
+	r = sq_stmt_key(c, id, key_id, key_text, &s);
+	if (r == 0)
+		r = sq_found(c, s, "no such account");
 	if (r != 0)
 		goto out;
-	if (key_text != NULL)
-		rc = sqlite3_bind_text(s, 1, key_text, -1, SQLITE_STATIC);
-	else
-		rc = sqlite3_bind_int64(s, 1, key_id);
-	if (rc != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no such account");
-		goto out;
-	}
 	r = account_row(c, s, out);
 out:
 	sq_release(st, c);

@@ -68,20 +68,12 @@ int ca_store_ari_mark_get(struct ca_store *st, const char *serial, int64_t *mark
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_ARI_MARK_GET, &s);
+	r = sq_stmt_text(c, SQ_ARI_MARK_GET, serial, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
+	r = sq_found(c, s, "the certificate is not marked");
+	if (r != 0)
 		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "the certificate is not marked");
-		goto out;
-	}
 	url = sq_col_dup(s, 1);
 	*marked = sqlite3_column_int64(s, 0);
 	*explanation_url = url ? url : cn_xstrdup("");
@@ -167,13 +159,9 @@ int ca_store_order_replaces_get(struct ca_store *st, int64_t order_id, char **ce
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_ORDER_REPLACES_GET, &s);
+	r = sq_stmt_int64(c, SQ_ORDER_REPLACES_GET, order_id, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, order_id) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
 	r = sq_step(c, s);
 	if (r < 0)
 		goto out;

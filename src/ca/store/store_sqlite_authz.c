@@ -91,20 +91,12 @@ int ca_store_authz_get(struct ca_store *st, int64_t id, struct ca_authz *out)
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_AUTHZ_GET, &s);
+	r = sq_stmt_int64(c, SQ_AUTHZ_GET, id, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
+	r = sq_found(c, s, "no such authorization");
+	if (r != 0)
 		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no such authorization");
-		goto out;
-	}
 	r = sq_authz_rows(c, s, out);
 out:
 	sq_release(st, c);
@@ -131,14 +123,9 @@ int ca_store_authz_transition(struct ca_store *st, int64_t id, enum ca_status fr
 		r = sq_fail(c, "bind");
 		goto out;
 	}
-	r = sq_exec(c, s);
+	r = sq_exec_cas(c, s, SQ_AUTHZ_EXISTS, id, NULL, CN_ERR_CONFLICT, "authorization");
 	if (r != 0)
 		goto out;
-	if (sq_changes(c) == 0) {
-		r = sq_missing_or(c, SQ_AUTHZ_EXISTS, id, NULL, CN_ERR_CONFLICT,
-		    "authorization");
-		goto out;
-	}
 	r = sq_commit(c);
 out:
 	sq_release(st, c);
@@ -164,13 +151,9 @@ int ca_store_authz_find_valid(struct ca_store *st, int64_t account_id, const cha
 		r = sq_fail(c, "bind");
 		goto out;
 	}
-	r = sq_step(c, s);
-	if (r < 0)
+	r = sq_found(c, s, "no valid authorization to reuse");
+	if (r != 0)
 		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no valid authorization to reuse");
-		goto out;
-	}
 	r = sq_authz_rows(c, s, out);
 out:
 	sq_release(st, c);
@@ -184,20 +167,12 @@ int ca_store_challenge_get(struct ca_store *st, int64_t id, struct ca_challenge 
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_CHALL_GET, &s);
+	r = sq_stmt_int64(c, SQ_CHALL_GET, id, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
+	r = sq_found(c, s, "no such challenge");
+	if (r != 0)
 		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no such challenge");
-		goto out;
-	}
 	r = sq_chall_row(c, s, 0, out);
 out:
 	sq_release(st, c);
@@ -214,21 +189,12 @@ int ca_store_challenge_start(struct ca_store *st, int64_t chall_id, int64_t now)
 	r = sq_begin(c);
 	if (r != 0)
 		goto out;
-	r = sq_stmt(c, SQ_CHALL_START, &s);
+	r = sq_stmt_int64(c, SQ_CHALL_START, chall_id, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, chall_id) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
-	r = sq_exec(c, s);
+	r = sq_exec_cas(c, s, SQ_CHALL_EXISTS, chall_id, NULL, CN_ERR_CONFLICT, "challenge");
 	if (r != 0)
 		goto out;
-	if (sq_changes(c) == 0) {
-		r = sq_missing_or(c, SQ_CHALL_EXISTS, chall_id, NULL,
-		    CN_ERR_CONFLICT, "challenge");
-		goto out;
-	}
 	r = sq_job_add(c, CA_JOB_VALIDATE, chall_id, now);
 	if (r != 0)
 		goto out;

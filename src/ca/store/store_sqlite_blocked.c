@@ -22,13 +22,9 @@ int ca_store_key_is_blocked(struct ca_store *st, const char *key_sha256, bool *b
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_KEY_IS_BLOCKED, &s);
+	r = sq_stmt_text(c, SQ_KEY_IS_BLOCKED, key_sha256, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_text(s, 1, key_sha256, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
 	r = sq_step(c, s);
 	if (r < 0)
 		goto out;
@@ -108,20 +104,12 @@ int ca_store_key_compromised(struct ca_store *st, const char *serial_hex, int64_
 	r = sq_begin(c);
 	if (r != 0)
 		goto out;
-	r = sq_stmt(c, SQ_CERT_KEY_OF, &s);
+	r = sq_stmt_text(c, SQ_CERT_KEY_OF, serial_hex, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_text(s, 1, serial_hex, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
+	r = sq_found(c, s, "no such certificate");
+	if (r != 0)
 		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no such certificate");
-		goto out;
-	}
 	r = sq_col_arr(c, s, 0, key, sizeof(key));
 	if (r == 0)
 		r = sq_col_status(c, s, 1, &status);
@@ -135,13 +123,9 @@ int ca_store_key_compromised(struct ca_store *st, const char *serial_hex, int64_
 	}
 	if (status == CA_ST_REVOKED) {
 		/* BR 7.2.2: the entry's reason becomes keyCompromise. */
-		r = sq_stmt(c, SQ_CERT_REASON_KEY_COMPROMISE, &s);
+		r = sq_stmt_text(c, SQ_CERT_REASON_KEY_COMPROMISE, serial_hex, &s);
 		if (r != 0)
 			goto out;
-		if (sqlite3_bind_text(s, 1, serial_hex, -1, SQLITE_STATIC) != SQLITE_OK) {
-			r = sq_fail(c, "bind");
-			goto out;
-		}
 	} else {
 		/* Even if it has expired: the subscriber asked. */
 		r = sq_stmt(c, SQ_CERT_REVOKE, &s);

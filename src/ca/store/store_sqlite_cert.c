@@ -89,14 +89,9 @@ int ca_store_cert_insert(struct ca_store *st, struct ca_cert *cert)
 		r = sq_fail(c, "bind");
 		goto out;
 	}
-	r = sq_exec(c, s);
+	r = sq_exec_cas(c, s, SQ_ORDER_EXISTS, cert->order_id, NULL, CN_ERR_CONFLICT, "order");
 	if (r != 0)
 		goto out;
-	if (sq_changes(c) == 0) {
-		r = sq_missing_or(c, SQ_ORDER_EXISTS, cert->order_id, NULL,
-		    CN_ERR_CONFLICT, "order");
-		goto out;
-	}
 	r = sq_commit(c);
 	if (r != 0)
 		goto out;
@@ -116,20 +111,12 @@ int ca_store_cert_by_serial(struct ca_store *st, const char *serial_hex,
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_CERT_BY_SERIAL, &s);
+	r = sq_stmt_text(c, SQ_CERT_BY_SERIAL, serial_hex, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_text(s, 1, serial_hex, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
+	r = sq_found(c, s, "no such certificate");
+	if (r != 0)
 		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no such certificate");
-		goto out;
-	}
 	cert.id = sqlite3_column_int64(s, 0);
 	r = sq_col_arr(c, s, 1, cert.serial, sizeof(cert.serial));
 	if (r != 0)
@@ -177,14 +164,9 @@ int ca_store_cert_revoke(struct ca_store *st, const char *serial_hex, int reason
 		r = sq_fail(c, "bind");
 		goto out;
 	}
-	r = sq_exec(c, s);
+	r = sq_exec_cas(c, s, SQ_CERT_EXISTS, 0, serial_hex, CN_ERR_ALREADY_REVOKED, "certificate");
 	if (r != 0)
 		goto out;
-	if (sq_changes(c) == 0) {
-		r = sq_missing_or(c, SQ_CERT_EXISTS, 0, serial_hex,
-		    CN_ERR_ALREADY_REVOKED, "certificate");
-		goto out;
-	}
 	r = sq_commit(c);
 out:
 	sq_release(st, c);

@@ -81,20 +81,12 @@ int ca_store_eab_get(struct ca_store *st, const char *kid, struct ca_eab_key *ou
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_EAB_GET, &s);
+	r = sq_stmt_text(c, SQ_EAB_GET, kid, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_text(s, 1, kid, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
+	r = sq_found(c, s, "no EAB key with this kid");
+	if (r != 0)
 		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no EAB key with this kid");
-		goto out;
-	}
 	r = eab_row(c, s, out);
 out:
 	sq_release(st, c);
@@ -177,11 +169,9 @@ static int eab_unusable(struct sq_conn *c, const char *kid)
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = sq_stmt(c, SQ_EAB_GET, &s);
+	r = sq_stmt_text(c, SQ_EAB_GET, kid, &s);
 	if (r != 0)
 		return r;
-	if (sqlite3_bind_text(s, 1, kid, -1, SQLITE_STATIC) != SQLITE_OK)
-		return sq_fail(c, "bind");
 	r = sq_step(c, s);
 	if (r < 0)
 		return r;

@@ -304,11 +304,28 @@ int sq_fail(struct sq_conn *c, const char *what);
 /* Number of rows the last INSERT/UPDATE/DELETE of c changed. */
 int64_t sq_changes(struct sq_conn *c);
 
+/* The cached statement id (as sq_stmt) with its first parameter bound:
+ * text when key_text is non-NULL (borrowed until sq_release), else key_id.
+ * 0 or CN_ERR_STORE. sq_stmt_text and sq_stmt_int64 name one kind. */
+int sq_stmt_key(struct sq_conn *c, enum sq_stmt_id id, int64_t key_id,
+    const char *key_text, sqlite3_stmt **out) CN_WUR;
+int sq_stmt_text(struct sq_conn *c, enum sq_stmt_id id, const char *text,
+    sqlite3_stmt **out) CN_WUR;
+int sq_stmt_int64(struct sq_conn *c, enum sq_stmt_id id, int64_t v,
+    sqlite3_stmt **out) CN_WUR;
+/* Steps s to its first row: 0 when there is one, CN_ERR_NOT_FOUND with
+ * `missing` as the detail when there is none, or as sq_step. */
+int sq_found(struct sq_conn *c, sqlite3_stmt *s, const char *missing) CN_WUR;
+
 /* After a compare-and-set that changed nothing, inside its transaction:
  * runs the one-parameter existence query `exists` (binding text when
  * non-NULL, else id) and returns CN_ERR_NOT_FOUND when the row is missing,
  * else `other` (CN_ERR_CONFLICT, CN_ERR_ALREADY_REVOKED). */
 int sq_missing_or(struct sq_conn *c, enum sq_stmt_id exists, int64_t id,
+    const char *text, int other, const char *what) CN_WUR;
+/* Runs the compare-and-set s inside its transaction (as sq_exec); when it
+ * changed no row, returns as sq_missing_or with the other arguments. */
+int sq_exec_cas(struct sq_conn *c, sqlite3_stmt *s, enum sq_stmt_id exists, int64_t id,
     const char *text, int other, const char *what) CN_WUR;
 /* Queues a job runnable from run_after, inside the caller's transaction. */
 int sq_job_add(struct sq_conn *c, enum ca_job_kind kind, int64_t target_id,

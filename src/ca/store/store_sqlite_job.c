@@ -72,13 +72,9 @@ int ca_store_job_claim(struct ca_store *st, int64_t now, int lease_s, struct ca_
 		r = sq_fail(c, "bind");
 		goto out;
 	}
-	r = sq_step(c, s);
-	if (r < 0)
+	r = sq_found(c, s, "no runnable job");
+	if (r != 0)
 		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no runnable job");
-		goto out;
-	}
 	job.id = sqlite3_column_int64(s, 0);
 	r = job_kind_parse(c, (const char *)sqlite3_column_text(s, 1), &job.kind);
 	if (r != 0)

@@ -44,13 +44,9 @@ int ca_store_nonce_take(struct ca_store *st, const char *nonce, int64_t now)
 	r = sq_begin(c);
 	if (r != 0)
 		goto out;
-	r = sq_stmt(c, SQ_NONCE_TAKE, &s);
+	r = sq_stmt_text(c, SQ_NONCE_TAKE, nonce, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_text(s, 1, nonce, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
 	r = sq_step(c, s);
 	if (r < 0)
 		goto out;
@@ -80,13 +76,9 @@ int ca_store_nonce_purge(struct ca_store *st, int64_t now)
 	r = sq_begin(c);
 	if (r != 0)
 		goto out;
-	r = sq_stmt(c, SQ_NONCE_PURGE, &s);
+	r = sq_stmt_int64(c, SQ_NONCE_PURGE, now, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, now) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
 	r = sq_exec(c, s);
 	if (r != 0)
 		goto out;

@@ -142,13 +142,9 @@ int ca_store_ocsp_pending(struct ca_store *st, size_t max, struct ca_ocsp_todo *
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_OCSP_PENDING, &s);
+	r = sq_stmt_int64(c, SQ_OCSP_PENDING, batch_limit(max), &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, batch_limit(max)) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
 	r = todo_list(c, s, (size_t)batch_limit(max), out, n);
 out:
 	sq_release(st, c);
@@ -346,13 +342,9 @@ int ca_store_ocsp_get(struct ca_store *st, const char *serial_hex, struct ca_ocs
 
 	memset(&row, 0, sizeof(row));
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_OCSP_GET, &s);
+	r = sq_stmt_text(c, SQ_OCSP_GET, serial_hex, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_text(s, 1, serial_hex, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
 	r = sq_step(c, s);
 	if (r < 0)
 		goto out;

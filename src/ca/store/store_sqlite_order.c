@@ -190,20 +190,12 @@ int ca_store_order_get(struct ca_store *st, int64_t id, struct ca_order *out)
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_ORDER_GET, &s);
+	r = sq_stmt_int64(c, SQ_ORDER_GET, id, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
+	r = sq_found(c, s, "no such order");
+	if (r != 0)
 		goto out;
-	}
-	r = sq_step(c, s);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		r = cn_err_set(CN_ERR_NOT_FOUND, "no such order");
-		goto out;
-	}
 	o.id = sqlite3_column_int64(s, 0);
 	o.account_id = sqlite3_column_int64(s, 1);
 	r = sq_col_status(c, s, 2, &o.status);
@@ -261,13 +253,9 @@ int ca_store_order_transition(struct ca_store *st, int64_t id, enum ca_status fr
 		r = sq_fail(c, "bind");
 		goto out;
 	}
-	r = sq_exec(c, s);
+	r = sq_exec_cas(c, s, SQ_ORDER_EXISTS, id, NULL, CN_ERR_CONFLICT, "order");
 	if (r != 0)
 		goto out;
-	if (sq_changes(c) == 0) {
-		r = sq_missing_or(c, SQ_ORDER_EXISTS, id, NULL, CN_ERR_CONFLICT, "order");
-		goto out;
-	}
 	r = sq_commit(c);
 out:
 	sq_release(st, c);
@@ -353,14 +341,9 @@ int ca_store_order_finalize_start(struct ca_store *st, int64_t order_id,
 		r = sq_fail(c, "bind");
 		goto out;
 	}
-	r = sq_exec(c, s);
+	r = sq_exec_cas(c, s, SQ_ORDER_EXISTS, order_id, NULL, CN_ERR_CONFLICT, "order");
 	if (r != 0)
 		goto out;
-	if (sq_changes(c) == 0) {
-		r = sq_missing_or(c, SQ_ORDER_EXISTS, order_id, NULL, CN_ERR_CONFLICT,
-		    "order");
-		goto out;
-	}
 	r = sq_job_add(c, CA_JOB_FINALIZE, order_id, now);
 	if (r != 0)
 		goto out;
@@ -380,13 +363,9 @@ int ca_store_order_csr(struct ca_store *st, int64_t order_id, unsigned char **de
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_stmt(c, SQ_ORDER_CSR, &s);
+	r = sq_stmt_int64(c, SQ_ORDER_CSR, order_id, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, order_id) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
 	r = sq_step(c, s);
 	if (r < 0)
 		goto out;

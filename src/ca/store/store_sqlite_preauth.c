@@ -94,13 +94,9 @@ int ca_store_account_cancel_pending(struct ca_store *st, int64_t account_id,
 	r = sq_exec(c, s);
 	if (r != 0)
 		goto out;
-	r = sq_stmt(c, SQ_ACCOUNT_AUTHZS_CANCEL, &s);
+	r = sq_stmt_int64(c, SQ_ACCOUNT_AUTHZS_CANCEL, account_id, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, account_id) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
 	r = sq_exec(c, s);
 	if (r != 0)
 		goto out;

@@ -17,11 +17,9 @@ static int attempts_read(struct sq_conn *c, int64_t chall_id, int *attempts, int
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = sq_stmt(c, SQ_CHALL_ATTEMPTS_GET, &s);
+	r = sq_stmt_int64(c, SQ_CHALL_ATTEMPTS_GET, chall_id, &s);
 	if (r != 0)
 		return r;
-	if (sqlite3_bind_int64(s, 1, chall_id) != SQLITE_OK)
-		return sq_fail(c, "bind");
 	r = sq_step(c, s);
 	if (r < 0)
 		return r;
@@ -53,16 +51,12 @@ static int require_processing(struct sq_conn *c, int64_t chall_id)
 	enum ca_status st;
 	int r;
 
-	r = sq_stmt(c, SQ_CHALL_STATUS, &s);
+	r = sq_stmt_int64(c, SQ_CHALL_STATUS, chall_id, &s);
 	if (r != 0)
 		return r;
-	if (sqlite3_bind_int64(s, 1, chall_id) != SQLITE_OK)
-		return sq_fail(c, "bind");
-	r = sq_step(c, s);
-	if (r < 0)
+	r = sq_found(c, s, "no such challenge");
+	if (r != 0)
 		return r;
-	if (r == 0)
-		return cn_err_set(CN_ERR_NOT_FOUND, "no such challenge");
 	r = sq_col_status(c, s, 0, &st);
 	sqlite3_reset(s);
 	if (r != 0)
@@ -150,20 +144,12 @@ int ca_store_challenge_start_retry(struct ca_store *st, int64_t chall_id, int64_
 	r = attempts_read(c, chall_id, &attempts, &retry_at);
 	if (r != 0)
 		goto out;
-	r = sq_stmt(c, SQ_CHALL_START, &s);
+	r = sq_stmt_int64(c, SQ_CHALL_START, chall_id, &s);
 	if (r != 0)
 		goto out;
-	if (sqlite3_bind_int64(s, 1, chall_id) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
-	r = sq_exec(c, s);
+	r = sq_exec_cas(c, s, SQ_CHALL_EXISTS, chall_id, NULL, CN_ERR_CONFLICT, "challenge");
 	if (r != 0)
 		goto out;
-	if (sq_changes(c) == 0) {
-		r = sq_missing_or(c, SQ_CHALL_EXISTS, chall_id, NULL, CN_ERR_CONFLICT, "challenge");
-		goto out;
-	}
 	when = retry_at > now ? retry_at : now;
 	r = sq_job_add(c, CA_JOB_VALIDATE, chall_id, when);
 	if (r != 0)
