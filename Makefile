@@ -118,7 +118,7 @@ test-deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	scripts/run-cairnd.sh
+	scripts/run-cairnd.sh $(CAIRND_ARGS)
 
 test: test-deps
 	@$(MAKE) --no-print-directory all unit

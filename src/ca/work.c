@@ -100,6 +100,11 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	if (v != 0)
 		err = problem_text(v, cn_err_detail());
 	r = ca_store_challenge_finish(ctx->store, challenge_id, v == 0, err, now);
+	/* A valid authorization may be reused by the account for a while
+	 * (BR 4.2.1 allows reuse of validation data; the window is config). */
+	if (r == 0 && v == 0 &&
+	    ca_store_authz_set_expires(ctx->store, az.id, now + ctx->cfg->valid_authz_lifetime_s) != 0)
+		CN_LOG(CN_LOG_WARN, "validate", "authz=%lld: cannot extend its expiry", (long long)az.id);
 	CN_LOG(CN_LOG_INFO, "validate", "acct=%lld authz=%lld chall=%lld %s %s%s%s",
 	    (long long)az.account_id, (long long)az.id, (long long)c.id, c.type,
 	    v == 0 ? "valid" : "invalid", v == 0 ? "" : ": ", v == 0 ? "" : cn_err_detail());

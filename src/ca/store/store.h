@@ -174,6 +174,9 @@ int ca_store_authz_transition(struct ca_store *st, int64_t id, enum ca_status fr
  * identifier, newest first; CN_ERR_NOT_FOUND when none. */
 int ca_store_authz_find_valid(struct ca_store *st, int64_t account_id, const char *id_type,
     const char *id_value, bool wildcard, int64_t now, struct ca_authz *out) CN_WUR;
+/* Sets the expiry of a VALID authorization (how long it may be reused);
+ * CN_ERR_CONFLICT if it is not valid. */
+int ca_store_authz_set_expires(struct ca_store *st, int64_t id, int64_t expires) CN_WUR;
 void ca_authz_cleanup(struct ca_authz *a);
 
 int ca_store_challenge_get(struct ca_store *st, int64_t id, struct ca_challenge *out) CN_WUR;

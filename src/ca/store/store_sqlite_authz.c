@@ -309,3 +309,33 @@ out:
 	sq_release(st, c);
 	return r;
 }
+
+int ca_store_authz_set_expires(struct ca_store *st, int64_t id, int64_t expires)
+{
+	struct sq_conn *c = NULL;
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	c = sq_acquire(st);
+	r = sq_begin(c);
+	if (r != 0)
+		goto out;
+	r = sq_stmt(c, SQ_AUTHZ_SET_EXPIRES, &s);
+	if (r != 0)
+		goto out;
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK || sqlite3_bind_int64(s, 2, expires) != SQLITE_OK) {
+		r = sq_fail(c, "bind");
+		goto out;
+	}
+	r = sq_exec(c, s);
+	if (r != 0)
+		goto out;
+	if (sq_changes(c) == 0) {
+		r = cn_err_set(CN_ERR_CONFLICT, "authorization %lld is not valid", (long long)id);
+		goto out;
+	}
+	r = sq_commit(c);
+out:
+	sq_release(st, c);
+	return r;
+}

@@ -107,6 +107,8 @@
 	X(CHALL_INVALID, "UPDATE challenges SET status = 'invalid', "         \
 	    "error_json = ?2 "                                                \
 	    "WHERE id = ?1 AND status = 'processing' RETURNING authz_id")     \
+	X(AUTHZ_SET_EXPIRES, "UPDATE authzs SET expires = ?2 "               \
+	    "WHERE id = ?1 AND status = 'valid'")                             \
 	X(AUTHZ_SET_FROM_PENDING, "UPDATE authzs SET status = ?2 "            \
 	    "WHERE id = ?1 AND status = 'pending'")                           \
 	X(ORDERS_READY, "UPDATE orders SET status = 'ready' "                 \

@@ -639,6 +639,25 @@ static void test_authz_find_valid(void **state)
 	    false, 1000, &a), 0);
 	assert_int_equal(a.account_id, other);
 	ca_authz_cleanup(&a);
+	/* a valid authorization's reuse window can be extended; a pending one's cannot */
+	assert_int_equal(ca_store_authz_set_expires(f->st, v2, 9000), 0);
+	assert_int_equal(ca_store_authz_find_valid(f->st, acct, "dns", "v.example",
+	    false, 8999, &a), 0);
+	assert_int_equal(a.id, v2);
+	assert_int_equal(a.expires, 9000);
+	ca_authz_cleanup(&a);
+	assert_int_equal(ca_store_authz_find_valid(f->st, acct, "dns", "v.example",
+	    false, 9000, &a), CN_ERR_NOT_FOUND);
+	{
+		int64_t pending_order = new_order(f->st, acct, 1,
+		    (const char *const[]){"p.example"}, NULL, 0, NULL, NULL);
+		struct ca_order o = {0};
+
+		assert_int_equal(ca_store_order_get(f->st, pending_order, &o), 0);
+		assert_int_equal(ca_store_authz_set_expires(f->st, o.authz_ids[0], 9000),
+		    CN_ERR_CONFLICT);
+		ca_order_cleanup(&o);
+	}
 }
 
 static void test_challenge_start(void **state)
