@@ -12,6 +12,9 @@
  * exclusive. Readers never block writers (WAL); a read that needs a
  * consistent view of several tables is one statement (a join).
  *
+ * Nonces are the exception: they live in a database file of their own
+ * without fsync (store_sqlite_nonce.c).
+ *
  * Left out: online backup, VACUUM, failure injection hooks.
  */
 #include "store/store_sqlite_int.h"
@@ -444,6 +447,9 @@ int ca_store_open(const char *path, int pool_size, struct ca_store **out)
 				goto out;
 		}
 	}
+	r = sq_nonces_open(path, &st->nonces);
+	if (r != 0)
+		goto out;
 	/* LIFO: connection 0 is handed out first and keeps a warm cache. */
 	for (i = 0; i < pool_size; i++)
 		st->free_idx[i] = pool_size - 1 - i;
@@ -472,6 +478,7 @@ void ca_store_close(struct ca_store *st)
 			CN_LOG(CN_LOG_ERR, "store", "close: %s",
 			    sqlite3_errmsg(st->conns[i].db));
 	}
+	sq_nonces_close(st->nonces);
 	free(st->conns);
 	free(st->free_idx);
 	pthread_cond_destroy(&st->cv);

@@ -41,10 +41,6 @@
 	X(BEGIN, "BEGIN IMMEDIATE")                                           \
 	X(COMMIT, "COMMIT")                                                   \
 	X(ROLLBACK, "ROLLBACK")                                               \
-	/* nonces */                                                          \
-	X(NONCE_ADD, "INSERT INTO nonces (value, expires) VALUES (?1, ?2)")   \
-	X(NONCE_TAKE, "DELETE FROM nonces WHERE value = ?1 RETURNING expires") \
-	X(NONCE_PURGE, "DELETE FROM nonces WHERE expires <= ?1")              \
 	/* accounts */                                                        \
 	X(ACCOUNT_INSERT, "INSERT INTO accounts (status, thumbprint, "        \
 	    "jwk_json, contact_json, tos_agreed, created) "                   \
@@ -160,7 +156,13 @@ struct ca_store {
 	struct sq_conn *conns;
 	int *free_idx;                     /* LIFO of idle connections */
 	int n_free;
+	struct sq_nonces *nonces;          /* store_sqlite_nonce.c */
 };
+
+/* The nonce database beside the main one (store_sqlite_nonce.c). */
+struct sq_nonces;
+int sq_nonces_open(const char *main_path, struct sq_nonces **out) CN_WUR;
+void sq_nonces_close(struct sq_nonces *n);
 
 /* Takes an idle connection, waiting for one if all are busy; never NULL. */
 struct sq_conn *sq_acquire(struct ca_store *st);
