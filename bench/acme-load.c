@@ -287,7 +287,7 @@ int main(int argc, char **argv)
 	struct proc_sample s0 = {0}, s1 = {0}, cur;
 	const char *label = NULL;
 	double t0, last_progress, cpu0 = 0, cpu1 = 0, window_s = 0;
-	uint64_t last_completed = 0, served = 0, refused = 0;
+	uint64_t last_completed = 0, completed_at_start = 0, served = 0, refused = 0;
 	long rss_max = 0;
 	bool hang = false, started_window = false;
 	int i, n_drv = 0, rc = 1, per, extra, first;
@@ -337,16 +337,32 @@ int main(int argc, char **argv)
 		n_drv++;
 	}
 	/* Accounts first (not measured). */
-	t0 = bl_now_ms();
+	t0 = last_progress = bl_now_ms();
 	while (atomic_load(&sh.accounts_ready) < (uint64_t)o.concurrency) {
+		uint64_t ready = atomic_load(&sh.accounts_ready);
+
+		if (ready != last_completed) {
+			last_completed = ready;
+			last_progress = bl_now_ms();
+		}
+		if (bl_now_ms() - last_progress > o.stall_s * 1e3) {
+			/* the server stopped answering: a hang, as below */
+			fprintf(stderr, "acme-load: no account created for %.0f s (%llu of %d ready)\n",
+			    o.stall_s, (unsigned long long)ready, o.concurrency);
+			hang = true;
+			atomic_store(&sh.phase, BL_PHASE_STOP);
+			rc = 3;
+			goto join;
+		}
 		if (atomic_load(&sh.setup_failed) || bl_now_ms() - t0 > 120000) {
 			fprintf(stderr, "acme-load: creating %d accounts failed (%llu ready)\n",
-			    o.concurrency, (unsigned long long)atomic_load(&sh.accounts_ready));
+			    o.concurrency, (unsigned long long)ready);
 			atomic_store(&sh.phase, BL_PHASE_STOP);
 			goto join;
 		}
 		sleep_ms(MAIN_TICK_MS);
 	}
+	last_completed = 0;
 	t0 = bl_now_ms();
 	atomic_store(&sh.window_start_ms, t0 + o.warmup_s * 1e3);
 	atomic_store(&sh.window_end_ms, t0 + (o.warmup_s + o.duration_s) * 1e3);
@@ -362,6 +378,7 @@ int main(int argc, char **argv)
 		}
 		if (!started_window && now >= atomic_load(&sh.window_start_ms)) {
 			started_window = true;
+			completed_at_start = c;
 			s0 = proc_sample(o.server_pid);
 			cpu0 = self_cpu_s();
 		}
@@ -374,6 +391,8 @@ int main(int argc, char **argv)
 			s1 = proc_sample(o.server_pid);
 			cpu1 = self_cpu_s();
 			window_s = o.duration_s;
+			/* a window without one issuance is a hang too */
+			hang = atomic_load(&sh.completed) == completed_at_start;
 			break;
 		}
 		if (now - last_progress > o.stall_s * 1e3) {
