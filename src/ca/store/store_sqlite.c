@@ -141,15 +141,54 @@ int sq_exec(struct sq_conn *c, sqlite3_stmt *s)
 	return r;
 }
 
-int sq_begin(struct sq_conn *c)
+/* Runs one statement that returns no row (BEGIN, PRAGMA) on c. */
+static int run_simple(struct sq_conn *c, enum sq_stmt_id id)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = sq_stmt(c, SQ_BEGIN, &s);
+	r = sq_stmt(c, id, &s);
 	if (r != 0)
 		return r;
 	return sq_exec(c, s);
+}
+
+/* Back to synchronous=FULL after a light transaction; SQLite refuses the
+ * change inside a transaction, so this runs outside one. */
+static int restore_full(struct sq_conn *c)
+{
+	int r;
+
+	if (!c->light)
+		return 0;
+	r = run_simple(c, SQ_SYNC_FULL);
+	if (r == 0)
+		c->light = false;
+	return r;
+}
+
+int sq_begin(struct sq_conn *c)
+{
+	int r;
+
+	/* Never a durable transaction on a connection left in NORMAL. */
+	r = restore_full(c);
+	if (r != 0)
+		return r;
+	return run_simple(c, SQ_BEGIN);
+}
+
+int sq_begin_light(struct sq_conn *c)
+{
+	int r;
+
+	if (!c->light) {
+		r = run_simple(c, SQ_SYNC_NORMAL);
+		if (r != 0)
+			return r;
+		c->light = true;
+	}
+	return run_simple(c, SQ_BEGIN);
 }
 
 /* Resets every statement handed out on c except `keep`: a statement left
@@ -283,6 +322,10 @@ void sq_release(struct ca_store *st, struct sq_conn *c)
 			CN_LOG(CN_LOG_ERR, "store", "rollback failed");
 		reset_used(c, -1);
 	}
+	/* If this fails, sq_begin tries again before any durable write. */
+	if (restore_full(c) != 0)
+		CN_LOG(CN_LOG_ERR, "store", "cannot restore synchronous=FULL");
+	reset_used(c, -1);
 	pthread_mutex_lock(&st->mu);
 	st->free_idx[st->n_free++] = (int)(c - st->conns);
 	pthread_cond_signal(&st->cv);

@@ -8,6 +8,7 @@
 #define CA_STORE_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -41,6 +42,8 @@
 	X(BEGIN, "BEGIN IMMEDIATE")                                           \
 	X(COMMIT, "COMMIT")                                                   \
 	X(ROLLBACK, "ROLLBACK")                                               \
+	X(SYNC_NORMAL, "PRAGMA synchronous = NORMAL")                         \
+	X(SYNC_FULL, "PRAGMA synchronous = FULL")                             \
 	/* accounts */                                                        \
 	X(ACCOUNT_INSERT, "INSERT INTO accounts (status, thumbprint, "        \
 	    "jwk_json, contact_json, tos_agreed, created) "                   \
@@ -147,6 +150,7 @@ struct sq_conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[SQ_STMT_MAX];   /* prepared on first use */
 	unsigned char used[SQ_STMT_MAX];   /* handed out since acquire */
+	bool light;                        /* synchronous=NORMAL (sq_begin_light) */
 };
 
 struct ca_store {
@@ -186,6 +190,13 @@ int sq_exec(struct sq_conn *c, sqlite3_stmt *s) CN_WUR;
  * sq_release. */
 int sq_begin(struct sq_conn *c) CN_WUR;
 int sq_commit(struct sq_conn *c) CN_WUR;
+/* BEGIN IMMEDIATE of a transaction whose COMMIT need not be durable: the
+ * connection runs it with synchronous=NORMAL (no fsync; WAL keeps it
+ * consistent, and the next durable commit or checkpoint makes it durable)
+ * and sq_release restores FULL. Only for writes a crash may undo without
+ * harm: job leases, and the deletion or rescheduling of jobs whose work is
+ * idempotent (store_sqlite_job.c). */
+int sq_begin_light(struct sq_conn *c) CN_WUR;
 /* Logs the connection's last SQLite error once with `what`, records it as
  * the thread's error detail and returns CN_ERR_STORE. */
 int sq_fail(struct sq_conn *c, const char *what);
