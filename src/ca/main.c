@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "acme/acme.h"
+#include "acme/keycache.h"
 #include "admin.h"
 #include "buf.h"
 #include "config.h"
@@ -158,6 +159,7 @@ int main(int argc, char **argv)
 	ctx.cfg = &cfg;
 	ctx.store = store;
 	ctx.signer = signer;
+	ctx.keys = ca_keycache_new(CA_KEYCACHE_SLOTS);
 	if (ca_jobs_start(&ctx, &vcfg, resolver, cfg.workers, &jobs) != 0) {
 		rc = die("starting workers");
 		goto out;
@@ -197,6 +199,7 @@ out:
 	ca_resolver_free(resolver);
 	ca_store_close(store);
 	ca_signer_free(signer);
+	ca_keycache_free(ctx.keys);
 	if (key_pem)
 		cn_free_secret(key_pem, strlen(key_pem));
 	free(cert_pem);

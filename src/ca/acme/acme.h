@@ -29,6 +29,7 @@
 
 struct ca_signer;
 struct ca_jobs;
+struct ca_keycache;
 
 /* Everything a handler may use; built once in main(), shared read-only. */
 struct ca_ctx {
@@ -36,6 +37,7 @@ struct ca_ctx {
 	struct ca_store *store;
 	struct ca_signer *signer;
 	struct ca_jobs *jobs;
+	struct ca_keycache *keys;   /* decoded account keys, or NULL (keycache.h) */
 };
 
 #define CA_MAX_HEADERS 12
