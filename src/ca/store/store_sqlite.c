@@ -167,6 +167,24 @@ static int restore_full(struct sq_conn *c)
 	return r;
 }
 
+static void writer_lock(struct sq_conn *c)
+{
+	if (!c->holds_wmu) {
+		pthread_mutex_lock(c->wmu);
+		c->holds_wmu = true;
+	}
+}
+
+/* Once the connection is out of its transaction (committed or rolled
+ * back), the next writer may go. */
+static void writer_unlock_if_done(struct sq_conn *c)
+{
+	if (c->holds_wmu && sqlite3_get_autocommit(c->db)) {
+		c->holds_wmu = false;
+		pthread_mutex_unlock(c->wmu);
+	}
+}
+
 int sq_begin(struct sq_conn *c)
 {
 	int r;
@@ -175,7 +193,10 @@ int sq_begin(struct sq_conn *c)
 	r = restore_full(c);
 	if (r != 0)
 		return r;
-	return run_simple(c, SQ_BEGIN);
+	writer_lock(c);
+	r = run_simple(c, SQ_BEGIN);
+	writer_unlock_if_done(c);
+	return r;
 }
 
 int sq_begin_light(struct sq_conn *c)
@@ -188,7 +209,10 @@ int sq_begin_light(struct sq_conn *c)
 			return r;
 		c->light = true;
 	}
-	return run_simple(c, SQ_BEGIN);
+	writer_lock(c);
+	r = run_simple(c, SQ_BEGIN);
+	writer_unlock_if_done(c);
+	return r;
 }
 
 /* Resets every statement handed out on c except `keep`: a statement left
@@ -216,7 +240,9 @@ int sq_commit(struct sq_conn *c)
 	r = sq_stmt(c, SQ_COMMIT, &s);
 	if (r != 0)
 		return r;
-	return sq_exec(c, s);
+	r = sq_exec(c, s);
+	writer_unlock_if_done(c);
+	return r;
 }
 
 int sq_missing_or(struct sq_conn *c, enum sq_stmt_id exists, int64_t id,
@@ -322,6 +348,7 @@ void sq_release(struct ca_store *st, struct sq_conn *c)
 			CN_LOG(CN_LOG_ERR, "store", "rollback failed");
 		reset_used(c, -1);
 	}
+	writer_unlock_if_done(c);
 	/* If this fails, sq_begin tries again before any durable write. */
 	if (restore_full(c) != 0)
 		CN_LOG(CN_LOG_ERR, "store", "cannot restore synchronous=FULL");
@@ -477,9 +504,11 @@ int ca_store_open(const char *path, int pool_size, struct ca_store **out)
 	st = cn_xcalloc(1, sizeof(*st));
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->cv, NULL);
+	pthread_mutex_init(&st->wmu, NULL);
 	st->conns = cn_xcalloc((size_t)pool_size, sizeof(*st->conns));
 	st->free_idx = cn_xcalloc((size_t)pool_size, sizeof(*st->free_idx));
 	for (i = 0; i < pool_size; i++) {
+		st->conns[i].wmu = &st->wmu;
 		r = conn_open(path, &st->conns[i].db);
 		if (r != 0)
 			goto out;
@@ -526,5 +555,6 @@ void ca_store_close(struct ca_store *st)
 	free(st->free_idx);
 	pthread_cond_destroy(&st->cv);
 	pthread_mutex_destroy(&st->mu);
+	pthread_mutex_destroy(&st->wmu);
 	free(st);
 }

@@ -151,6 +151,8 @@ struct sq_conn {
 	sqlite3_stmt *stmt[SQ_STMT_MAX];   /* prepared on first use */
 	unsigned char used[SQ_STMT_MAX];   /* handed out since acquire */
 	bool light;                        /* synchronous=NORMAL (sq_begin_light) */
+	pthread_mutex_t *wmu;              /* the store's writer mutex */
+	bool holds_wmu;                    /* in a write transaction */
 };
 
 struct ca_store {
@@ -160,6 +162,7 @@ struct ca_store {
 	struct sq_conn *conns;
 	int *free_idx;                     /* LIFO of idle connections */
 	int n_free;
+	pthread_mutex_t wmu;               /* one writer of this process at a time */
 	struct sq_nonces *nonces;          /* store_sqlite_nonce.c */
 };
 
@@ -187,7 +190,11 @@ int sq_step(struct sq_conn *c, sqlite3_stmt *s) CN_WUR;
  * end; returns 0 or as sq_step. */
 int sq_exec(struct sq_conn *c, sqlite3_stmt *s) CN_WUR;
 /* BEGIN IMMEDIATE / COMMIT. A failed transaction is rolled back by
- * sq_release. */
+ * sq_release. Writers of this process queue on the store's writer mutex
+ * before BEGIN, held until COMMIT or ROLLBACK: a waiter wakes the moment
+ * the writer before it is done, where SQLite's busy handler would sleep
+ * 1 to 100 ms between attempts (bench/README.md). Other processes still
+ * meet at BEGIN IMMEDIATE. */
 int sq_begin(struct sq_conn *c) CN_WUR;
 int sq_commit(struct sq_conn *c) CN_WUR;
 /* BEGIN IMMEDIATE of a transaction whose COMMIT need not be durable: the
