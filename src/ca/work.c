@@ -4,7 +4,8 @@
  * finalization reserves a fresh serial in the store before signing anything
  * with it (DESIGN: issued certificates are never lost), signs with the
  * intermediate and stores the certificate together with the order's new
- * status in one transaction.
+ * status in one transaction. The stored CSR is parsed again unless the
+ * finalize request of this process left it parsed (csrcache.h).
  */
 #include "work.h"
 
@@ -15,6 +16,7 @@
 
 #include "acme/acme.h"
 #include "buf.h"
+#include "csrcache.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -168,7 +170,8 @@ int ca_work_finalize(const struct ca_ctx *ctx, int64_t order_id)
 	r = ca_store_order_csr(ctx->store, order_id, &csr_der, &csr_len);
 	if (r != 0)
 		goto out;
-	r = cn_csr_parse_der(csr_der, csr_len, &csr);
+	csr = ca_csrcache_take(ctx->csrs, order_id, csr_der, csr_len);
+	r = csr ? 0 : cn_csr_parse_der(csr_der, csr_len, &csr);
 	if (r != 0) {
 		r = order_fail(ctx, order_id, CN_ERR_BAD_CSR, cn_err_detail());
 		goto out;

@@ -30,6 +30,7 @@
 struct ca_signer;
 struct ca_jobs;
 struct ca_keycache;
+struct ca_csrcache;
 
 /* Everything a handler may use; built once in main(), shared read-only. */
 struct ca_ctx {
@@ -38,6 +39,7 @@ struct ca_ctx {
 	struct ca_signer *signer;
 	struct ca_jobs *jobs;
 	struct ca_keycache *keys;   /* decoded account keys, or NULL (keycache.h) */
+	struct ca_csrcache *csrs;   /* finalize -> job handover, or NULL (csrcache.h) */
 };
 
 #define CA_MAX_HEADERS 12

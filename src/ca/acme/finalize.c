@@ -10,6 +10,7 @@
 
 #include "acme/acme.h"
 #include "b64url.h"
+#include "csrcache.h"
 #include "jobs.h"
 #include "json.h"
 #include "log.h"
@@ -51,8 +52,9 @@ int ca_order_identifiers(const struct ca_order *o, json_t **json_out, const char
 	return 0;
 }
 
+/* Parses and checks the CSR; *out: the parsed CSR (caller frees). */
 static int csr_check(const struct ca_req *req, const struct ca_order *o, const unsigned char *der,
-    size_t der_len)
+    size_t der_len, struct cn_csr **out)
 {
 	struct cn_csr *csr = NULL;
 	json_t *ids = NULL;
@@ -76,6 +78,8 @@ static int csr_check(const struct ca_req *req, const struct ca_order *o, const u
 		r = cn_err_set(CN_ERR_BAD_CSR, "the CSR's key must not be the account key");
 		goto out;
 	}
+	*out = csr;
+	csr = NULL;
 out:
 	free(dns);
 	free(ips);
@@ -88,6 +92,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
     int64_t id)
 {
 	struct ca_order o;
+	struct cn_csr *csr = NULL;
 	const char *csr_b64 = NULL;
 	unsigned char *der = NULL;
 	size_t der_len = 0;
@@ -127,7 +132,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 		r = cn_err_set(CN_ERR_BAD_CSR, "csr is not base64url");
 		goto fail;
 	}
-	r = csr_check(req, &o, der, der_len);
+	r = csr_check(req, &o, der, der_len, &csr);
 	if (r != 0)
 		goto fail;
 	r = ca_store_order_finalize_start(ctx->store, id, der, der_len, req->now);
@@ -137,6 +142,9 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	}
 	if (r != 0)
 		goto fail;
+	/* the job finds the parsed CSR here instead of parsing it again */
+	ca_csrcache_put(ctx->csrs, id, der, der_len, csr);
+	csr = NULL;
 	ca_jobs_wake(ctx->jobs);
 	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld order=%lld finalization queued",
 	    (long long)req->account.id, (long long)id);
@@ -152,6 +160,7 @@ fail:
 out:
 	free(loc);
 	free(der);
+	cn_csr_free(csr);
 	json_decref(j);
 	ca_order_cleanup(&o);
 }
