@@ -8,7 +8,8 @@
  * The report is one "name: value" a line, so that scripts can pick figures
  * (bench/run does). Exit status: 0 after a complete window, 1 on bad usage or
  * failed set-up, 3 when no issuance completed for --stall seconds while
- * orders were in flight (the server hung): the report then says "hang: yes".
+ * orders were in flight, or a request was still outstanding after half of
+ * --stall at the end (the server hung): the report then says "hang: yes".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -200,7 +201,7 @@ static int parse_args(int argc, char **argv, struct bl_opts *o, const char **lab
 static void print_report(struct bl_driver *drv, int n_drv, const struct bl_opts *o,
     const char *label, double window_s, bool hang, const struct proc_sample *s0,
     const struct proc_sample *s1, long rss_max, double gen_cpu_s, uint64_t served,
-    uint64_t refused)
+    uint64_t refused, double oldest_ms)
 {
 	struct bl_samples lat[BL_STEP_MAX];
 	struct bl_errors errs;
@@ -227,6 +228,7 @@ static void print_report(struct bl_driver *drv, int n_drv, const struct bl_opts 
 	    o->concurrency, o->threads, o->names, o->poll_ms, o->rate);
 	printf("window_s: %.2f\n", window_s);
 	printf("hang: %s\n", hang ? "yes" : "no");
+	printf("oldest_request_at_stop_ms: %.0f\n", oldest_ms);
 	printf("issuances: %llu\n", (unsigned long long)issued);
 	printf("issuances_per_s: %.1f\n", window_s > 0 ? (double)issued / window_s : 0.0);
 	printf("requests: %llu\n", (unsigned long long)requests);
@@ -286,7 +288,7 @@ int main(int argc, char **argv)
 	struct bl_driver *drv = NULL;
 	struct proc_sample s0 = {0}, s1 = {0}, cur;
 	const char *label = NULL;
-	double t0, last_progress, cpu0 = 0, cpu1 = 0, window_s = 0;
+	double t0, last_progress, cpu0 = 0, cpu1 = 0, window_s = 0, oldest_ms = 0;
 	uint64_t last_completed = 0, completed_at_start = 0, served = 0, refused = 0;
 	long rss_max = 0;
 	bool hang = false, started_window = false;
@@ -413,11 +415,20 @@ int main(int argc, char **argv)
 join:
 	for (i = 0; i < n_drv; i++)
 		pthread_join(drv[i].thread, NULL);
+	for (i = 0; i < n_drv; i++)
+		if (drv[i].oldest_request_ms > oldest_ms)
+			oldest_ms = drv[i].oldest_request_ms;
+	/* A request outstanding for half the stall time on loopback is stuck:
+	 * the server hung during the window (Pebble's store deadlock). */
+	if (rc == 0 && oldest_ms > o.stall_s * 1e3 / 2) {
+		hang = true;
+		rc = 3;
+	}
 	if (sh.responder)
 		bl_responder_counts(sh.responder, &served, &refused);
 	if (rc == 0 || rc == 3)
 		print_report(drv, n_drv, &o, label, window_s, hang, &s0, &s1, rss_max, cpu1 - cpu0,
-		    served, refused);
+		    served, refused, oldest_ms);
 out:
 	for (i = 0; drv && i < n_drv; i++) {
 		int k;

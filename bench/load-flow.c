@@ -792,6 +792,8 @@ void *bl_driver_main(void *arg)
 	}
 out:
 	for (i = 0; i < d->n_subs; i++) {
+		if (subs[i].in_flight && bl_now_ms() - subs[i].sent > d->oldest_request_ms)
+			d->oldest_request_ms = bl_now_ms() - subs[i].sent;
 		if (subs[i].in_flight)
 			curl_multi_remove_handle(multi, subs[i].easy);
 		sub_cleanup(&subs[i]);

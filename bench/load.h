@@ -150,6 +150,7 @@ struct bl_driver {
 	uint64_t connects;        /* new connections they needed */
 	uint64_t bad_nonce_retries;
 	uint64_t polls;
+	double oldest_request_ms; /* age of the oldest request in flight at the stop */
 };
 
 /* Thread body: creates its subscribers' accounts, then runs the flow
