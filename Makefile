@@ -101,6 +101,16 @@ $(O)/tests/replay/%: $(call obj,tests/fuzz/%.c) $(call obj,tests/fuzz/replay/rep
 
 unit: $(UNIT_BINS) $(REPLAY_BINS)
 
+# Benchmark tools (make bench; never part of all or test): the ACME load
+# generator on libcairn, the store filler on libcairnd.
+BENCH_LOAD_SRC := $(sort $(wildcard bench/acme-load.c bench/load-*.c))
+$(O)/bench/acme-load: $(call obj,$(BENCH_LOAD_SRC)) $(LIBCAIRN)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+$(O)/bench/store-fill: $(call obj,bench/store-fill.c) $(LIBCA) $(LIBCAIRN)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 deps:
 	@scripts/install-deps.sh run
 test-deps:
@@ -116,7 +126,8 @@ test: test-deps
 	@tests/run
 
 bench: test-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(O)/cairnd $(O)/bench/acme-load $(O)/bench/store-fill \
+		$(if $(wildcard src/agent/main.c),$(O)/cairn)
 	@bench/run
 
 lint:

@@ -5,7 +5,8 @@
 #   run   what building and running cairnd / cairn needs
 #   test  all of run, plus what `make test` and `make bench` need: cmocka, clang (+ its
 #         sanitizer/libFuzzer runtime), Pebble, certbot, lego, uacme, nginx,
-#         DNS servers and tools, wrk, and the utilities the tests call
+#         DNS servers and tools, and the utilities the tests call
+#         (and `make bench`: wrk, GNU time for peak RSS)
 #
 # Idempotent: asks dpkg-query first and does nothing when every package is
 # already installed. Otherwise runs `apt-get update` once and
@@ -28,7 +29,7 @@ RUN_PKGS=(gcc make pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
 # of clang, which --no-install-recommends would skip; BUILD=fuzz needs it).
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev pebble certbot python3-acme
            lego uacme nginx jq python3 util-linux procps iproute2 bind9
-           bind9-utils ldnsutils knot-dnsutils wrk)
+           bind9-utils ldnsutils knot-dnsutils wrk time)
 
 [[ $# -eq 1 ]] || { usage >&2; exit 2; }
 case $1 in

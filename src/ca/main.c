@@ -15,9 +15,11 @@
 #include <curl/curl.h>
 
 #include "acme/acme.h"
+#include "acme/keycache.h"
 #include "admin.h"
 #include "buf.h"
 #include "config.h"
+#include "csrcache.h"
 #include "httpd.h"
 #include "jobs.h"
 #include "log.h"
@@ -171,6 +173,8 @@ int main(int argc, char **argv)
 	ctx.store = store;
 	ctx.signer = signer;
 	ctx.alt_chain_pem = alt_chain;
+	ctx.keys = ca_keycache_new(CA_KEYCACHE_SLOTS);
+	ctx.csrs = ca_csrcache_new(CA_CSRCACHE_SLOTS);
 	if (ca_jobs_start(&ctx, &vcfg, resolver, cfg.workers, &jobs) != 0) {
 		rc = die("starting workers");
 		goto out;
@@ -217,6 +221,8 @@ out:
 	ca_resolver_free(resolver);
 	ca_store_close(store);
 	ca_signer_free(signer);
+	ca_keycache_free(ctx.keys);
+	ca_csrcache_free(ctx.csrs);
 	if (key_pem)
 		cn_free_secret(key_pem, strlen(key_pem));
 	free(cert_pem);

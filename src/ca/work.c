@@ -8,7 +8,9 @@
  * stores the certificate together with the order's new status in one
  * transaction. The certificate names its OCSP responder (AIA) and its CRL
  * shard (CRL DP), fixed with the serial; a CSR whose key is blocked (key
- * compromise) fails the order with badPublicKey.
+ * compromise) fails the order with badPublicKey. The stored CSR is parsed
+ * again unless the finalize request of this process left it parsed
+ * (csrcache.h).
  *
  * Protocol extensions: a failed attempt below --challenge-attempts returns
  * the challenge to pending for a retry (RFC 8555 section 8.2); dns-account-01
@@ -24,6 +26,7 @@
 
 #include "acme/acme.h"
 #include "buf.h"
+#include "csrcache.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -214,7 +217,8 @@ int ca_work_finalize(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	r = ca_store_order_csr(ctx->store, order_id, &csr_der, &csr_len);
 	if (r != 0)
 		goto out;
-	r = cn_csr_parse_der(csr_der, csr_len, &csr);
+	csr = ca_csrcache_take(ctx->csrs, order_id, csr_der, csr_len);
+	r = csr ? 0 : cn_csr_parse_der(csr_der, csr_len, &csr);
 	if (r != 0) {
 		r = order_fail(ctx, order_id, CN_ERR_BAD_CSR, cn_err_detail());
 		goto out;

@@ -32,6 +32,8 @@
 struct ca_signer;
 struct ca_jobs;
 struct ca_revocation;
+struct ca_keycache;
+struct ca_csrcache;
 
 /* Everything a handler may use; built once in main(), shared read-only. */
 struct ca_ctx {
@@ -41,6 +43,8 @@ struct ca_ctx {
 	struct ca_jobs *jobs;
 	struct ca_revocation *revocation; /* OCSP and CRL publishing (revocation/) */
 	const char *alt_chain_pem;     /* the alternate chain after the leaf, or NULL */
+	struct ca_keycache *keys;   /* decoded account keys, or NULL (keycache.h) */
+	struct ca_csrcache *csrs;   /* finalize -> job handover, or NULL (csrcache.h) */
 };
 
 #define CA_MAX_HEADERS 12

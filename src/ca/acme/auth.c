@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "acme/acme.h"
+#include "acme/keycache.h"
 #include "jose/jwk.h"
 #include "json.h"
 #include "log.h"
@@ -45,7 +46,6 @@ static int kid_to_id(const struct ca_ctx *ctx, const char *kid, int64_t *id)
 
 static int auth_kid(const struct ca_ctx *ctx, struct ca_req *req)
 {
-	json_t *jwk = NULL;
 	int64_t id = 0;
 	int r;
 
@@ -61,12 +61,7 @@ static int auth_kid(const struct ca_ctx *ctx, struct ca_req *req)
 	if (req->account.status != CA_ST_VALID)
 		return cn_err_set(CN_ERR_ACCOUNT_DEACTIVATED, "account is %s",
 		    ca_status_str(req->account.status));
-	r = cn_json_parse_object(req->account.jwk_json, strlen(req->account.jwk_json), &jwk);
-	if (r != 0)
-		return cn_err_set(CN_ERR_STORE, "stored key of account %lld does not parse", (long long)id);
-	r = cn_jwk_to_pkey(jwk, &req->key);
-	json_decref(jwk);
-	return r;
+	return ca_keycache_get(ctx->keys, id, req->account.jwk_json, &req->key);
 }
 
 int ca_acme_auth(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,

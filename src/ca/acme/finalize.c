@@ -12,6 +12,7 @@
 
 #include "acme/acme.h"
 #include "b64url.h"
+#include "csrcache.h"
 #include "jobs.h"
 #include "json.h"
 #include "log.h"
@@ -54,8 +55,9 @@ int ca_order_identifiers(const struct ca_order *o, json_t **json_out, const char
 	return 0;
 }
 
+/* Parses and checks the CSR; *out: the parsed CSR (caller frees). */
 static int csr_check(const struct ca_ctx *ctx, const struct ca_req *req, const struct ca_order *o,
-    const unsigned char *der, size_t der_len)
+    const unsigned char *der, size_t der_len, struct cn_csr **out)
 {
 	char key_hash[48];
 	bool blocked = false;
@@ -87,6 +89,10 @@ static int csr_check(const struct ca_ctx *ctx, const struct ca_req *req, const s
 		r = ca_store_key_is_blocked(ctx->store, key_hash, &blocked);
 	if (r == 0 && blocked)
 		r = cn_err_set(CN_ERR_BAD_KEY, "the CSR's key is blocked: it was reported compromised");
+	if (r != 0)
+		goto out;
+	*out = csr;
+	csr = NULL;
 out:
 	free(dns);
 	free(ips);
@@ -99,6 +105,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
     int64_t id)
 {
 	struct ca_order o;
+	struct cn_csr *csr = NULL;
 	const char *csr_b64 = NULL;
 	unsigned char *der = NULL;
 	size_t der_len = 0;
@@ -138,7 +145,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	r = ca_profile_get(ctx->cfg, o.profile ? o.profile : ctx->cfg->default_profile, &prof);
 	if (r != 0)
 		goto fail;
-	r = csr_check(ctx, req, &o, der, der_len);
+	r = csr_check(ctx, req, &o, der, der_len, &csr);
 	if (r != 0)
 		goto fail;
 	r = ca_store_order_finalize_start(ctx->store, id, der, der_len, req->now);
@@ -148,6 +155,9 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	}
 	if (r != 0)
 		goto fail;
+	/* the job finds the parsed CSR here instead of parsing it again */
+	ca_csrcache_put(ctx->csrs, id, der, der_len, csr);
+	csr = NULL;
 	ca_jobs_wake(ctx->jobs);
 	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld order=%lld finalization queued",
 	    (long long)req->account.id, (long long)id);
@@ -164,6 +174,7 @@ fail:
 out:
 	free(loc);
 	free(der);
+	cn_csr_free(csr);
 	json_decref(j);
 	ca_order_cleanup(&o);
 }

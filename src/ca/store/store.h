@@ -121,7 +121,10 @@ struct ca_job {
 int ca_store_open(const char *path, int pool_size, struct ca_store **out) CN_WUR;
 void ca_store_close(struct ca_store *st);
 
-/* ---- nonces (RFC 8555 section 6.5): single use, shared by every instance */
+/* ---- nonces (RFC 8555 section 6.5): single use, shared by every instance.
+ * Not durable: a crash may forget nonces (clients retry on badNonce), so a
+ * backend keeps them where they cost no fsync (SQLite: a file of their own;
+ * PostgreSQL: an UNLOGGED table). */
 /* Records a new nonce value that expires at `expires`. */
 int ca_store_nonce_add(struct ca_store *st, const char *nonce, int64_t expires) CN_WUR;
 /* Consumes a nonce: 0 if it existed and had not expired (it is deleted),

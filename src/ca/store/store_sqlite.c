@@ -12,6 +12,9 @@
  * exclusive. Readers never block writers (WAL); a read that needs a
  * consistent view of several tables is one statement (a join).
  *
+ * Nonces are the exception: they live in a database file of their own
+ * without fsync (store_sqlite_nonce.c).
+ *
  * Left out: online backup, VACUUM, failure injection hooks.
  */
 #include "store/store_sqlite_int.h"
@@ -138,15 +141,78 @@ int sq_exec(struct sq_conn *c, sqlite3_stmt *s)
 	return r;
 }
 
-int sq_begin(struct sq_conn *c)
+/* Runs one statement that returns no row (BEGIN, PRAGMA) on c. */
+static int run_simple(struct sq_conn *c, enum sq_stmt_id id)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = sq_stmt(c, SQ_BEGIN, &s);
+	r = sq_stmt(c, id, &s);
 	if (r != 0)
 		return r;
 	return sq_exec(c, s);
+}
+
+/* Back to synchronous=FULL after a light transaction; SQLite refuses the
+ * change inside a transaction, so this runs outside one. */
+static int restore_full(struct sq_conn *c)
+{
+	int r;
+
+	if (!c->light)
+		return 0;
+	r = run_simple(c, SQ_SYNC_FULL);
+	if (r == 0)
+		c->light = false;
+	return r;
+}
+
+static void writer_lock(struct sq_conn *c)
+{
+	if (!c->holds_wmu) {
+		pthread_mutex_lock(c->wmu);
+		c->holds_wmu = true;
+	}
+}
+
+/* Once the connection is out of its transaction (committed or rolled
+ * back), the next writer may go. */
+static void writer_unlock_if_done(struct sq_conn *c)
+{
+	if (c->holds_wmu && sqlite3_get_autocommit(c->db)) {
+		c->holds_wmu = false;
+		pthread_mutex_unlock(c->wmu);
+	}
+}
+
+int sq_begin(struct sq_conn *c)
+{
+	int r;
+
+	/* Never a durable transaction on a connection left in NORMAL. */
+	r = restore_full(c);
+	if (r != 0)
+		return r;
+	writer_lock(c);
+	r = run_simple(c, SQ_BEGIN);
+	writer_unlock_if_done(c);
+	return r;
+}
+
+int sq_begin_light(struct sq_conn *c)
+{
+	int r;
+
+	if (!c->light) {
+		r = run_simple(c, SQ_SYNC_NORMAL);
+		if (r != 0)
+			return r;
+		c->light = true;
+	}
+	writer_lock(c);
+	r = run_simple(c, SQ_BEGIN);
+	writer_unlock_if_done(c);
+	return r;
 }
 
 /* Resets every statement handed out on c except `keep`: a statement left
@@ -174,7 +240,9 @@ int sq_commit(struct sq_conn *c)
 	r = sq_stmt(c, SQ_COMMIT, &s);
 	if (r != 0)
 		return r;
-	return sq_exec(c, s);
+	r = sq_exec(c, s);
+	writer_unlock_if_done(c);
+	return r;
 }
 
 int sq_stmt_text(struct sq_conn *c, enum sq_stmt_id id, const char *text,
@@ -320,6 +388,11 @@ void sq_release(struct ca_store *st, struct sq_conn *c)
 			CN_LOG(CN_LOG_ERR, "store", "rollback failed");
 		reset_used(c, -1);
 	}
+	writer_unlock_if_done(c);
+	/* If this fails, sq_begin tries again before any durable write. */
+	if (restore_full(c) != 0)
+		CN_LOG(CN_LOG_ERR, "store", "cannot restore synchronous=FULL");
+	reset_used(c, -1);
 	pthread_mutex_lock(&st->mu);
 	st->free_idx[st->n_free++] = (int)(c - st->conns);
 	pthread_cond_signal(&st->cv);
@@ -471,9 +544,11 @@ int ca_store_open(const char *path, int pool_size, struct ca_store **out)
 	st = cn_xcalloc(1, sizeof(*st));
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->cv, NULL);
+	pthread_mutex_init(&st->wmu, NULL);
 	st->conns = cn_xcalloc((size_t)pool_size, sizeof(*st->conns));
 	st->free_idx = cn_xcalloc((size_t)pool_size, sizeof(*st->free_idx));
 	for (i = 0; i < pool_size; i++) {
+		st->conns[i].wmu = &st->wmu;
 		r = conn_open(path, &st->conns[i].db);
 		if (r != 0)
 			goto out;
@@ -484,6 +559,9 @@ int ca_store_open(const char *path, int pool_size, struct ca_store **out)
 				goto out;
 		}
 	}
+	r = sq_nonces_open(path, &st->nonces);
+	if (r != 0)
+		goto out;
 	/* LIFO: connection 0 is handed out first and keeps a warm cache. */
 	for (i = 0; i < pool_size; i++)
 		st->free_idx[i] = pool_size - 1 - i;
@@ -512,9 +590,11 @@ void ca_store_close(struct ca_store *st)
 			CN_LOG(CN_LOG_ERR, "store", "close: %s",
 			    sqlite3_errmsg(st->conns[i].db));
 	}
+	sq_nonces_close(st->nonces);
 	free(st->conns);
 	free(st->free_idx);
 	pthread_cond_destroy(&st->cv);
 	pthread_mutex_destroy(&st->mu);
+	pthread_mutex_destroy(&st->wmu);
 	free(st);
 }

@@ -8,6 +8,7 @@
 #define CA_STORE_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -41,10 +42,8 @@
 	X(BEGIN, "BEGIN IMMEDIATE")                                           \
 	X(COMMIT, "COMMIT")                                                   \
 	X(ROLLBACK, "ROLLBACK")                                               \
-	/* nonces */                                                          \
-	X(NONCE_ADD, "INSERT INTO nonces (value, expires) VALUES (?1, ?2)")   \
-	X(NONCE_TAKE, "DELETE FROM nonces WHERE value = ?1 RETURNING expires") \
-	X(NONCE_PURGE, "DELETE FROM nonces WHERE expires <= ?1")              \
+	X(SYNC_NORMAL, "PRAGMA synchronous = NORMAL")                         \
+	X(SYNC_FULL, "PRAGMA synchronous = FULL")                             \
 	/* accounts */                                                        \
 	X(ACCOUNT_INSERT, "INSERT INTO accounts (status, thumbprint, "        \
 	    "jwk_json, contact_json, tos_agreed, created) "                   \
@@ -265,6 +264,9 @@ struct sq_conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[SQ_STMT_MAX];   /* prepared on first use */
 	unsigned char used[SQ_STMT_MAX];   /* handed out since acquire */
+	bool light;                        /* synchronous=NORMAL (sq_begin_light) */
+	pthread_mutex_t *wmu;              /* the store's writer mutex */
+	bool holds_wmu;                    /* in a write transaction */
 };
 
 struct ca_store {
@@ -274,7 +276,14 @@ struct ca_store {
 	struct sq_conn *conns;
 	int *free_idx;                     /* LIFO of idle connections */
 	int n_free;
+	pthread_mutex_t wmu;               /* one writer of this process at a time */
+	struct sq_nonces *nonces;          /* store_sqlite_nonce.c */
 };
+
+/* The nonce database beside the main one (store_sqlite_nonce.c). */
+struct sq_nonces;
+int sq_nonces_open(const char *main_path, struct sq_nonces **out) CN_WUR;
+void sq_nonces_close(struct sq_nonces *n);
 
 /* Takes an idle connection, waiting for one if all are busy; never NULL. */
 struct sq_conn *sq_acquire(struct ca_store *st);
@@ -295,9 +304,20 @@ int sq_step(struct sq_conn *c, sqlite3_stmt *s) CN_WUR;
  * end; returns 0 or as sq_step. */
 int sq_exec(struct sq_conn *c, sqlite3_stmt *s) CN_WUR;
 /* BEGIN IMMEDIATE / COMMIT. A failed transaction is rolled back by
- * sq_release. */
+ * sq_release. Writers of this process queue on the store's writer mutex
+ * before BEGIN, held until COMMIT or ROLLBACK: a waiter wakes the moment
+ * the writer before it is done, where SQLite's busy handler would sleep
+ * 1 to 100 ms between attempts (bench/README.md). Other processes still
+ * meet at BEGIN IMMEDIATE. */
 int sq_begin(struct sq_conn *c) CN_WUR;
 int sq_commit(struct sq_conn *c) CN_WUR;
+/* BEGIN IMMEDIATE of a transaction whose COMMIT need not be durable: the
+ * connection runs it with synchronous=NORMAL (no fsync; WAL keeps it
+ * consistent, and the next durable commit or checkpoint makes it durable)
+ * and sq_release restores FULL. Only for writes a crash may undo without
+ * harm: job leases, and the deletion or rescheduling of jobs whose work is
+ * idempotent (store_sqlite_job.c). */
+int sq_begin_light(struct sq_conn *c) CN_WUR;
 /* Logs the connection's last SQLite error once with `what`, records it as
  * the thread's error detail and returns CN_ERR_STORE. */
 int sq_fail(struct sq_conn *c, const char *what);

@@ -10,6 +10,12 @@
  * and the job runs again; workers must therefore be idempotent (see
  * ca_store_challenge_finish and ca_store_cert_insert, which refuse a second
  * outcome).
+ *
+ * Claims, completions and retries commit without fsync (sq_begin_light):
+ * a crash may undo one, and then the job runs again, which it must survive
+ * anyway. The job itself is queued durably, in the transaction of the
+ * state change that needs it (challenge start, finalization start). This
+ * takes four of the durable commits of an issuance off the disk.
  */
 #include "store/store_sqlite_int.h"
 
@@ -61,7 +67,7 @@ int ca_store_job_claim(struct ca_store *st, int64_t now, int lease_s, struct ca_
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_begin(c);
+	r = sq_begin_light(c);
 	if (r != 0)
 		goto out;
 	r = sq_stmt(c, SQ_JOB_CLAIM, &s);
@@ -104,7 +110,7 @@ static int job_write(struct ca_store *st, enum sq_stmt_id id, int64_t job_id,
 	int r;
 
 	c = sq_acquire(st);
-	r = sq_begin(c);
+	r = sq_begin_light(c);
 	if (r != 0)
 		goto out;
 	r = sq_stmt(c, id, &s);

@@ -44,7 +44,8 @@ static int setup(void **state)
 
 static void rm_store_files(const struct fx *f)
 {
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-nonces", "-nonces-wal",
+	    "-nonces-shm"};
 	char p[160];
 	size_t i;
 
@@ -279,6 +280,54 @@ static void test_nonce_purge(void **state)
 	assert_int_equal(ca_store_nonce_take(f->st, "a", 0), CN_ERR_BAD_NONCE);
 	assert_int_equal(ca_store_nonce_take(f->st, "b", 0), CN_ERR_BAD_NONCE);
 	assert_int_equal(ca_store_nonce_take(f->st, "c", 0), 0);
+}
+
+/* Nonces are shared by every store opened on the same file (instances). */
+static void test_nonce_shared_between_instances(void **state)
+{
+	struct fx *f = *state;
+	struct ca_store *second = NULL;
+
+	assert_int_equal(ca_store_open(f->path, 2, &second), 0);
+	assert_int_equal(ca_store_nonce_add(f->st, "one", 100), 0);
+	assert_int_equal(ca_store_nonce_take(second, "one", 50), 0);
+	assert_int_equal(ca_store_nonce_take(f->st, "one", 50), CN_ERR_BAD_NONCE);
+	ca_store_close(second);
+}
+
+/* A nonce never waits for the main database: its write lock is held through
+ * the fsync of every durable commit (bench/README.md). */
+static void test_nonce_independent_of_main_write_lock(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(ca_store_nonce_add(f->st, "busy", 100), 0);
+	assert_int_equal(ca_store_nonce_take(f->st, "busy", 50), 0);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The nonce file holds nothing worth keeping: a damaged one is replaced. */
+static void test_nonce_file_recreated_when_damaged(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+	FILE *fp;
+
+	ca_store_close(f->st);
+	f->st = NULL;
+	snprintf(p, sizeof(p), "%s-nonces", f->path);
+	unlink(p);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs("this is not an SQLite database, it is long enough to have a header......\n", fp);
+	fclose(fp);
+	assert_int_equal(ca_store_open(f->path, 2, &f->st), 0);
+	assert_int_equal(ca_store_nonce_add(f->st, "fresh", 100), 0);
+	assert_int_equal(ca_store_nonce_take(f->st, "fresh", 50), 0);
 }
 
 /* ---- accounts */
@@ -1123,6 +1172,9 @@ int main(void)
 		T(test_reopen_keeps_data),
 		T(test_nonce),
 		T(test_nonce_purge),
+		T(test_nonce_shared_between_instances),
+		T(test_nonce_independent_of_main_write_lock),
+		T(test_nonce_file_recreated_when_damaged),
 		T(test_account),
 		T(test_order_create_and_get),
 		T(test_order_create_is_atomic),
