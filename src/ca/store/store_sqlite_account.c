@@ -51,33 +51,41 @@ out:
 	return r;
 }
 
+int sq_account_insert_row(struct sq_conn *c, const struct ca_account *a, int64_t *id)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = sq_stmt(c, SQ_ACCOUNT_INSERT, &s);
+	if (r != 0)
+		return r;
+	if (sq_bind_status(s, 1, a->status) != SQLITE_OK ||
+	    sq_bind_arr(s, 2, a->thumbprint, sizeof(a->thumbprint)) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 3, a->jwk_json, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 4, a->contact_json, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 5, a->tos_agreed) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 6, a->created) != SQLITE_OK)
+		return sq_fail(c, "bind");
+	r = sq_exec(c, s);
+	if (r != 0)
+		return r;
+	*id = sqlite3_last_insert_rowid(c->db);
+	return 0;
+}
+
 int ca_store_account_insert(struct ca_store *st, struct ca_account *a)
 {
 	struct sq_conn *c = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t id;
+	int64_t id = 0;
 	int r;
 
 	c = sq_acquire(st);
 	r = sq_begin(c);
 	if (r != 0)
 		goto out;
-	r = sq_stmt(c, SQ_ACCOUNT_INSERT, &s);
+	r = sq_account_insert_row(c, a, &id);
 	if (r != 0)
 		goto out;
-	if (sq_bind_status(s, 1, a->status) != SQLITE_OK ||
-	    sq_bind_arr(s, 2, a->thumbprint, sizeof(a->thumbprint)) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 3, a->jwk_json, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 4, a->contact_json, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(s, 5, a->tos_agreed) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 6, a->created) != SQLITE_OK) {
-		r = sq_fail(c, "bind");
-		goto out;
-	}
-	r = sq_exec(c, s);
-	if (r != 0)
-		goto out;
-	id = sqlite3_last_insert_rowid(c->db);
 	r = sq_commit(c);
 	if (r != 0)
 		goto out;

@@ -323,6 +323,8 @@ int sq_begin_light(struct sq_conn *c) CN_WUR;
 int sq_fail(struct sq_conn *c, const char *what);
 /* Number of rows the last INSERT/UPDATE/DELETE of c changed. */
 int64_t sq_changes(struct sq_conn *c);
+/* Inserts the account row (inside the caller's transaction); *id: its id. */
+int sq_account_insert_row(struct sq_conn *c, const struct ca_account *a, int64_t *id) CN_WUR;
 
 /* The cached statement id (as sq_stmt) with its first parameter bound:
  * text when key_text is non-NULL (borrowed until sq_release), else key_id.
