@@ -4,9 +4,11 @@
  * prepared statements, and the step/transaction/column helpers the area
  * files (store_sqlite_<area>.c) share.
  *
- * Every connection runs in WAL mode with synchronous=FULL (a commit is on
- * disk before it returns: "the store is the truth", DESIGN.md), foreign keys
- * on and a busy timeout. Every write is one BEGIN IMMEDIATE transaction, so
+ * Every connection runs in WAL mode with foreign keys on and a busy
+ * timeout. A durable commit is on disk before sq_commit returns ("the store
+ * is the truth", DESIGN.md): connections run with synchronous=NORMAL and
+ * commits of several threads share one fdatasync of the WAL file
+ * (store_sqlite_sync.c, group commit). Every write is one BEGIN IMMEDIATE transaction, so
  * writers - threads here or other processes on the same file - serialize at
  * BEGIN instead of failing at their first write, and job claims are
  * exclusive. Readers never block writers (WAL); a read that needs a
@@ -153,20 +155,6 @@ static int run_simple(struct sq_conn *c, enum sq_stmt_id id)
 	return sq_exec(c, s);
 }
 
-/* Back to synchronous=FULL after a light transaction; SQLite refuses the
- * change inside a transaction, so this runs outside one. */
-static int restore_full(struct sq_conn *c)
-{
-	int r;
-
-	if (!c->light)
-		return 0;
-	r = run_simple(c, SQ_SYNC_FULL);
-	if (r == 0)
-		c->light = false;
-	return r;
-}
-
 static void writer_lock(struct sq_conn *c)
 {
 	if (!c->holds_wmu) {
@@ -185,34 +173,50 @@ static void writer_unlock_if_done(struct sq_conn *c)
 	}
 }
 
-int sq_begin(struct sq_conn *c)
+/* SQLite's commit hook, run for every write transaction of c (autocommit
+ * statements included) before its frames are written: a durable one takes
+ * its group-commit number. */
+static int on_commit(void *arg)
+{
+	struct sq_conn *c = arg;
+
+	if (!c->light)
+		c->commit_seq = sq_sync_begun(c->sync);
+	c->wrote = true;
+	return 0;
+}
+
+/* After a COMMIT (or a write outside sq_begin) returned: waits until it is
+ * on disk. */
+static int wait_durable(struct sq_conn *c)
+{
+	int64_t seq = c->commit_seq;
+
+	if (seq == 0)
+		return 0;
+	c->commit_seq = 0;
+	return sq_sync_wait(c->sync, seq);
+}
+
+static int begin(struct sq_conn *c, bool light)
 {
 	int r;
 
-	/* Never a durable transaction on a connection left in NORMAL. */
-	r = restore_full(c);
-	if (r != 0)
-		return r;
 	writer_lock(c);
+	c->light = light;
 	r = run_simple(c, SQ_BEGIN);
 	writer_unlock_if_done(c);
 	return r;
 }
 
+int sq_begin(struct sq_conn *c)
+{
+	return begin(c, false);
+}
+
 int sq_begin_light(struct sq_conn *c)
 {
-	int r;
-
-	if (!c->light) {
-		r = run_simple(c, SQ_SYNC_NORMAL);
-		if (r != 0)
-			return r;
-		c->light = true;
-	}
-	writer_lock(c);
-	r = run_simple(c, SQ_BEGIN);
-	writer_unlock_if_done(c);
-	return r;
+	return begin(c, true);
 }
 
 /* Resets every statement handed out on c except `keep`: a statement left
@@ -234,7 +238,7 @@ static void reset_used(struct sq_conn *c, int keep)
 int sq_commit(struct sq_conn *c)
 {
 	sqlite3_stmt *s = NULL;
-	int r;
+	int r, r2;
 
 	reset_used(c, SQ_COMMIT);
 	r = sq_stmt(c, SQ_COMMIT, &s);
@@ -242,7 +246,9 @@ int sq_commit(struct sq_conn *c)
 		return r;
 	r = sq_exec(c, s);
 	writer_unlock_if_done(c);
-	return r;
+	c->light = false;
+	r2 = wait_durable(c);
+	return r != 0 ? r : r2;
 }
 
 int sq_stmt_text(struct sq_conn *c, enum sq_stmt_id id, const char *text,
@@ -389,10 +395,20 @@ void sq_release(struct ca_store *st, struct sq_conn *c)
 		reset_used(c, -1);
 	}
 	writer_unlock_if_done(c);
-	/* If this fails, sq_begin tries again before any durable write. */
-	if (restore_full(c) != 0)
-		CN_LOG(CN_LOG_ERR, "store", "cannot restore synchronous=FULL");
-	reset_used(c, -1);
+	c->light = false;
+	/*
+	 * A write outside sq_begin, or a failed COMMIT, still waits for its
+	 * number. A connection that only read waits until what it may have
+	 * seen is durable; one that committed saw nothing newer than its
+	 * own commit, which is synced.
+	 */
+	if (c->commit_seq != 0) {
+		if (wait_durable(c) != 0)
+			CN_LOG(CN_LOG_ERR, "store", "a write may not be durable");
+	} else if (!c->wrote && sq_sync_reader(c->sync) != 0) {
+		CN_LOG(CN_LOG_ERR, "store", "what was read may not be durable");
+	}
+	c->wrote = false;
 	pthread_mutex_lock(&st->mu);
 	st->free_idx[st->n_free++] = (int)(c - st->conns);
 	pthread_cond_signal(&st->cv);
@@ -458,7 +474,8 @@ static int conn_open(const char *path, sqlite3 **out)
 	r = conn_exec(db, path, "PRAGMA foreign_keys = ON");
 	if (r != 0)
 		goto out;
-	r = conn_exec(db, path, "PRAGMA synchronous = FULL");
+	/* Durability is store_sqlite_sync.c's group commit. */
+	r = conn_exec(db, path, "PRAGMA synchronous = NORMAL");
 	if (r != 0)
 		goto out;
 	*out = db;
@@ -547,17 +564,34 @@ int ca_store_open(const char *path, int pool_size, struct ca_store **out)
 	pthread_mutex_init(&st->wmu, NULL);
 	st->conns = cn_xcalloc((size_t)pool_size, sizeof(*st->conns));
 	st->free_idx = cn_xcalloc((size_t)pool_size, sizeof(*st->free_idx));
+	r = sq_sync_init(&st->sync, path);
+	if (r != 0)
+		goto out;
 	for (i = 0; i < pool_size; i++) {
-		st->conns[i].wmu = &st->wmu;
-		r = conn_open(path, &st->conns[i].db);
+		struct sq_conn *c = &st->conns[i];
+		int persist = 1;
+
+		c->wmu = &st->wmu;
+		c->sync = &st->sync;
+		r = conn_open(path, &c->db);
 		if (r != 0)
 			goto out;
 		st->n_conns++;
 		if (i == 0) {
-			r = migrate(st->conns[0].db, path);
+			/* Before the commit hook: migrations commit with
+			 * synchronous=FULL, on disk before anything else. */
+			r = conn_exec(c->db, path, "PRAGMA synchronous = FULL");
+			if (r == 0)
+				r = migrate(c->db, path);
+			if (r == 0)
+				r = conn_exec(c->db, path,
+				    "PRAGMA synchronous = NORMAL");
 			if (r != 0)
 				goto out;
 		}
+		sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+		    &persist);
+		sqlite3_commit_hook(c->db, on_commit, c);
 	}
 	r = sq_nonces_open(path, &st->nonces);
 	if (r != 0)
@@ -590,11 +624,16 @@ void ca_store_close(struct ca_store *st)
 			CN_LOG(CN_LOG_ERR, "store", "close: %s",
 			    sqlite3_errmsg(st->conns[i].db));
 	}
+	if (st->sync.ready && atomic_load(&st->sync.begun) > 0)
+		CN_LOG(CN_LOG_INFO, "store", "group commit: %lld durable "
+		    "commits in %llu syncs", (long long)atomic_load(&st->sync.begun),
+		    (unsigned long long)sq_sync_count(&st->sync));
 	sq_nonces_close(st->nonces);
 	free(st->conns);
 	free(st->free_idx);
 	pthread_cond_destroy(&st->cv);
 	pthread_mutex_destroy(&st->mu);
 	pthread_mutex_destroy(&st->wmu);
+	sq_sync_fini(&st->sync);
 	free(st);
 }

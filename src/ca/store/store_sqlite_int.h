@@ -8,6 +8,7 @@
 #define CA_STORE_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,8 +43,6 @@
 	X(BEGIN, "BEGIN IMMEDIATE")                                           \
 	X(COMMIT, "COMMIT")                                                   \
 	X(ROLLBACK, "ROLLBACK")                                               \
-	X(SYNC_NORMAL, "PRAGMA synchronous = NORMAL")                         \
-	X(SYNC_FULL, "PRAGMA synchronous = FULL")                             \
 	/* accounts */                                                        \
 	X(ACCOUNT_INSERT, "INSERT INTO accounts (status, thumbprint, "        \
 	    "jwk_json, contact_json, tos_agreed, created) "                   \
@@ -260,11 +259,42 @@
 enum sq_stmt_id { SQ_STATEMENTS(SQ_ENUM) SQ_STMT_MAX };
 #undef SQ_ENUM
 
+/* Group commit (store_sqlite_sync.c). Sequence numbers count durable
+ * commits of this process; 0 means none. */
+struct sq_sync {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	_Atomic int64_t begun;             /* numbers handed out (commit hook) */
+	_Atomic int64_t synced;            /* every commit <= this is on disk */
+	int64_t written;                   /* every commit <= this is in the file (mu) */
+	bool syncing;                      /* a leader is in fdatasync (mu) */
+	uint64_t n_syncs;                  /* fdatasyncs done (mu) */
+	int fd;                            /* the WAL file, -1 until needed */
+	bool ready;
+	char wal_path[4096];
+};
+
+int sq_sync_init(struct sq_sync *sy, const char *db_path) CN_WUR;
+void sq_sync_fini(struct sq_sync *sy);
+/* From the commit hook of a durable transaction: its sequence number. */
+int64_t sq_sync_begun(struct sq_sync *sy);
+/* After the COMMIT of number `seq` returned (or failed): records it as
+ * written and waits until it is synced. 0 or CN_ERR_STORE (logged). */
+int sq_sync_wait(struct sq_sync *sy, int64_t seq) CN_WUR;
+/* For a connection that only read: waits until every commit begun so far
+ * is synced, so that nothing it read can be lost. 0 or CN_ERR_STORE. */
+int sq_sync_reader(struct sq_sync *sy) CN_WUR;
+/* How many fdatasyncs were done (tests, benchmarks). */
+uint64_t sq_sync_count(struct sq_sync *sy);
+
 struct sq_conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[SQ_STMT_MAX];   /* prepared on first use */
 	unsigned char used[SQ_STMT_MAX];   /* handed out since acquire */
-	bool light;                        /* synchronous=NORMAL (sq_begin_light) */
+	bool light;                        /* this transaction need not be durable */
+	int64_t commit_seq;                /* number of its last commit, not yet waited for */
+	bool wrote;                        /* committed since acquire */
+	struct sq_sync *sync;              /* the store's */
 	pthread_mutex_t *wmu;              /* the store's writer mutex */
 	bool holds_wmu;                    /* in a write transaction */
 };
@@ -277,6 +307,7 @@ struct ca_store {
 	int *free_idx;                     /* LIFO of idle connections */
 	int n_free;
 	pthread_mutex_t wmu;               /* one writer of this process at a time */
+	struct sq_sync sync;               /* group commit */
 	struct sq_nonces *nonces;          /* store_sqlite_nonce.c */
 };
 
@@ -308,15 +339,16 @@ int sq_exec(struct sq_conn *c, sqlite3_stmt *s) CN_WUR;
  * before BEGIN, held until COMMIT or ROLLBACK: a waiter wakes the moment
  * the writer before it is done, where SQLite's busy handler would sleep
  * 1 to 100 ms between attempts (bench/README.md). Other processes still
- * meet at BEGIN IMMEDIATE. */
+ * meet at BEGIN IMMEDIATE. sq_commit returns once the transaction is on
+ * disk; the sync is shared with the commits of other threads
+ * (store_sqlite_sync.c) and happens after the writer mutex is released. */
 int sq_begin(struct sq_conn *c) CN_WUR;
 int sq_commit(struct sq_conn *c) CN_WUR;
-/* BEGIN IMMEDIATE of a transaction whose COMMIT need not be durable: the
- * connection runs it with synchronous=NORMAL (no fsync; WAL keeps it
- * consistent, and the next durable commit or checkpoint makes it durable)
- * and sq_release restores FULL. Only for writes a crash may undo without
- * harm: job leases, and the deletion or rescheduling of jobs whose work is
- * idempotent (store_sqlite_job.c). */
+/* BEGIN IMMEDIATE of a transaction whose COMMIT need not be durable: its
+ * COMMIT does not wait for a sync (WAL keeps it consistent, and the next
+ * durable commit's sync or a checkpoint makes it durable). Only for writes
+ * a crash may undo without harm: job leases, and the deletion or
+ * rescheduling of jobs whose work is idempotent (store_sqlite_job.c). */
 int sq_begin_light(struct sq_conn *c) CN_WUR;
 /* Logs the connection's last SQLite error once with `what`, records it as
  * the thread's error detail and returns CN_ERR_STORE. */
