@@ -175,6 +175,7 @@ int main(int argc, char **argv)
 	ctx.alt_chain_pem = alt_chain;
 	ctx.keys = ca_keycache_new(CA_KEYCACHE_SLOTS);
 	ctx.csrs = ca_csrcache_new(CA_CSRCACHE_SLOTS);
+	ctx.nonces = ca_noncepool_new();
 	if (ca_jobs_start(&ctx, &vcfg, resolver, cfg.workers, &jobs) != 0) {
 		rc = die("starting workers");
 		goto out;
@@ -223,6 +224,7 @@ out:
 	ca_signer_free(signer);
 	ca_keycache_free(ctx.keys);
 	ca_csrcache_free(ctx.csrs);
+	ca_noncepool_free(ctx.nonces);
 	if (key_pem)
 		cn_free_secret(key_pem, strlen(key_pem));
 	free(cert_pem);

@@ -34,6 +34,7 @@ struct ca_jobs;
 struct ca_revocation;
 struct ca_keycache;
 struct ca_csrcache;
+struct ca_noncepool;
 
 /* Everything a handler may use; built once in main(), shared read-only. */
 struct ca_ctx {
@@ -45,6 +46,7 @@ struct ca_ctx {
 	const char *alt_chain_pem;     /* the alternate chain after the leaf, or NULL */
 	struct ca_keycache *keys;   /* decoded account keys, or NULL (keycache.h) */
 	struct ca_csrcache *csrs;   /* finalize -> job handover, or NULL (csrcache.h) */
+	struct ca_noncepool *nonces; /* nonces made ahead, or NULL: one at a time (nonce.c) */
 };
 
 #define CA_MAX_HEADERS 12
@@ -168,6 +170,10 @@ void ca_handle_revoke(const struct ca_ctx *ctx, struct ca_req *req, struct ca_re
 
 /* A fresh nonce value, stored (nonce.c). Caller frees. */
 int ca_nonce_new(const struct ca_ctx *ctx, int64_t now, char **out) CN_WUR;
+/* Nonces stored ahead, CA_NONCE_BATCH per store transaction (nonce.c). */
+#define CA_NONCE_BATCH 32
+struct ca_noncepool *ca_noncepool_new(void);
+void ca_noncepool_free(struct ca_noncepool *p);
 
 /* ---- protocol extensions (issue 4) */
 struct ca_identifier;

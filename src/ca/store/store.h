@@ -127,6 +127,10 @@ void ca_store_close(struct ca_store *st);
  * PostgreSQL: an UNLOGGED table). */
 /* Records a new nonce value that expires at `expires`. */
 int ca_store_nonce_add(struct ca_store *st, const char *nonce, int64_t expires) CN_WUR;
+/* Records n new nonce values that expire at `expires`, in one transaction:
+ * all or none. */
+int ca_store_nonce_add_many(struct ca_store *st, const char *const *nonces, size_t n,
+    int64_t expires) CN_WUR;
 /* Consumes a nonce: 0 if it existed and had not expired (it is deleted),
  * CN_ERR_BAD_NONCE otherwise. */
 int ca_store_nonce_take(struct ca_store *st, const char *nonce, int64_t now) CN_WUR;

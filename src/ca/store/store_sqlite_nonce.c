@@ -37,9 +37,12 @@ static const char nonce_schema[] =
     ") WITHOUT ROWID;\n"
     "CREATE INDEX IF NOT EXISTS nonces_expires ON nonces (expires);\n";
 
-enum { NQ_ADD, NQ_TAKE, NQ_PURGE, NQ_MAX };
+enum { NQ_ADD, NQ_TAKE, NQ_PURGE, NQ_BEGIN, NQ_COMMIT, NQ_ROLLBACK, NQ_MAX };
 static const char *const nonce_sql[NQ_MAX] = {
 	[NQ_ADD] = "INSERT INTO nonces (value, expires) VALUES (?1, ?2)",
+	[NQ_BEGIN] = "BEGIN IMMEDIATE",
+	[NQ_COMMIT] = "COMMIT",
+	[NQ_ROLLBACK] = "ROLLBACK",
 	[NQ_TAKE] = "DELETE FROM nonces WHERE value = ?1 RETURNING expires",
 	[NQ_PURGE] = "DELETE FROM nonces WHERE expires <= ?1",
 };
@@ -203,6 +206,49 @@ int ca_store_nonce_add(struct ca_store *st, const char *nonce, int64_t expires)
 out:
 	if (s)
 		sqlite3_reset(s);
+	pthread_mutex_unlock(&n->mu);
+	return r;
+}
+
+/* Runs one statement without parameters; n->mu held. */
+static int nonce_simple(struct sq_nonces *n, int id)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = nonce_stmt(n, id, &s);
+	if (r == 0)
+		r = nonce_step(n, s);
+	if (s)
+		sqlite3_reset(s);
+	return r;
+}
+
+int ca_store_nonce_add_many(struct ca_store *st, const char *const *nonces, size_t count,
+    int64_t expires)
+{
+	struct sq_nonces *n = st->nonces;
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int r;
+
+	pthread_mutex_lock(&n->mu);
+	r = nonce_simple(n, NQ_BEGIN);
+	for (i = 0; r == 0 && i < count; i++) {
+		r = nonce_stmt(n, NQ_ADD, &s);
+		if (r != 0)
+			break;
+		if (sqlite3_bind_text(s, 1, nonces[i], -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(s, 2, expires) != SQLITE_OK)
+			r = nonce_fail(n->db, n->path, "bind");
+		else
+			r = nonce_step(n, s);
+		sqlite3_reset(s);
+	}
+	if (r == 0)
+		r = nonce_simple(n, NQ_COMMIT);
+	if (r != 0 && !sqlite3_get_autocommit(n->db) && nonce_simple(n, NQ_ROLLBACK) != 0)
+		CN_LOG(CN_LOG_ERR, "store", "%s: rollback failed", n->path);
 	pthread_mutex_unlock(&n->mu);
 	return r;
 }
