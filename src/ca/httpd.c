@@ -190,6 +190,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req.reject_detail = "query string is too long";
 	}
 	h->handler(h->ctx, &req, &resp);
+	/* Nothing read from the store is shown before it is durable. */
+	if (ca_store_sync_reads(h->ctx->store) != 0) {
+		ca_resp_cleanup(&resp);
+		memset(&resp, 0, sizeof(resp));
+		ca_resp_problem(&resp, CN_ERR_STORE, "the store cannot make its data durable");
+	}
 	ret = send_resp(conn, &resp);
 	ca_req_cleanup(&req);
 	ca_resp_cleanup(&resp);

@@ -120,6 +120,12 @@ struct ca_job {
  * pool_size connections are opened for concurrent callers. */
 int ca_store_open(const char *path, int pool_size, struct ca_store **out) CN_WUR;
 void ca_store_close(struct ca_store *st);
+/* A write returns once it is durable, but another thread may read it a
+ * moment before. Waits until everything this thread's reads (since its
+ * last call) may have seen is durable: call it before answering a client
+ * with what was read, so that no client is shown state a crash could take
+ * back. 0, or CN_ERR_STORE when the store cannot make it durable. */
+int ca_store_sync_reads(struct ca_store *st) CN_WUR;
 
 /* ---- nonces (RFC 8555 section 6.5): single use, shared by every instance.
  * Not durable: a crash may forget nonces (clients retry on badNonce), so a

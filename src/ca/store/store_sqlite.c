@@ -398,15 +398,15 @@ void sq_release(struct ca_store *st, struct sq_conn *c)
 	c->light = false;
 	/*
 	 * A write outside sq_begin, or a failed COMMIT, still waits for its
-	 * number. A connection that only read waits until what it may have
-	 * seen is durable; one that committed saw nothing newer than its
-	 * own commit, which is synced.
+	 * number. What a connection that only read may have seen is noted
+	 * for ca_store_sync_reads; one that committed saw nothing newer than
+	 * its own commit, which is synced.
 	 */
 	if (c->commit_seq != 0) {
 		if (wait_durable(c) != 0)
 			CN_LOG(CN_LOG_ERR, "store", "a write may not be durable");
-	} else if (!c->wrote && sq_sync_reader(c->sync) != 0) {
-		CN_LOG(CN_LOG_ERR, "store", "what was read may not be durable");
+	} else if (!c->wrote) {
+		sq_sync_note_read(c->sync);
 	}
 	c->wrote = false;
 	pthread_mutex_lock(&st->mu);

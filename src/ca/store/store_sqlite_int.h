@@ -268,6 +268,7 @@ struct sq_sync {
 	_Atomic int64_t synced;            /* every commit <= this is on disk */
 	int64_t written;                   /* every commit <= this is in the file (mu) */
 	bool syncing;                      /* a leader is in fdatasync (mu) */
+	int n_wait_written;                /* waiters for `written` to grow (mu) */
 	uint64_t n_syncs;                  /* fdatasyncs done (mu) */
 	int fd;                            /* the WAL file, -1 until needed */
 	bool ready;
@@ -281,9 +282,11 @@ int64_t sq_sync_begun(struct sq_sync *sy);
 /* After the COMMIT of number `seq` returned (or failed): records it as
  * written and waits until it is synced. 0 or CN_ERR_STORE (logged). */
 int sq_sync_wait(struct sq_sync *sy, int64_t seq) CN_WUR;
-/* For a connection that only read: waits until every commit begun so far
- * is synced, so that nothing it read can be lost. 0 or CN_ERR_STORE. */
+/* Waits until every commit begun so far is synced. 0 or CN_ERR_STORE. */
 int sq_sync_reader(struct sq_sync *sy) CN_WUR;
+/* At the release of a connection that only read: notes for this thread
+ * what it may have seen, for ca_store_sync_reads. */
+void sq_sync_note_read(struct sq_sync *sy);
 /* How many fdatasyncs were done (tests, benchmarks). */
 uint64_t sq_sync_count(struct sq_sync *sy);
 

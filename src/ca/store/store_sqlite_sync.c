@@ -22,9 +22,12 @@
  *  - A commit is visible to other connections as soon as COMMIT returns,
  *    before it is synced. So that no client is ever shown state a crash
  *    could take back (an order "valid" whose certificate the store then
- *    forgets), a connection that only read waits, when it is released, until
- *    every commit begun before then is synced (sq_sync_reader). When nothing
- *    is pending, that is two atomic loads.
+ *    forgets), the release of a connection that only read notes, for the
+ *    thread, the highest number begun by then (sq_sync_note_read), and the
+ *    HTTP server, before it sends a response, waits until that number is
+ *    synced (ca_store_sync_reads). One wait per response, not per read,
+ *    and usually none: the sync runs while the request computes. When
+ *    nothing is pending, it is two loads.
  *
  * Commits without a number: light transactions (job leases, sq_begin_light)
  * whose loss a crash may cause without harm; the next sync covers them
@@ -126,7 +129,13 @@ static int wait_locked(struct sq_sync *sy, int64_t upto)
 	int r = 0;
 
 	while (atomic_load(&sy->synced) < upto) {
-		if (sy->syncing || sy->written < upto) {
+		if (sy->written < upto) {
+			sy->n_wait_written++;
+			pthread_cond_wait(&sy->cv, &sy->mu);
+			sy->n_wait_written--;
+			continue;
+		}
+		if (sy->syncing) {
 			pthread_cond_wait(&sy->cv, &sy->mu);
 			continue;
 		}
@@ -155,7 +164,10 @@ int sq_sync_wait(struct sq_sync *sy, int64_t seq)
 	pthread_mutex_lock(&sy->mu);
 	if (sy->written < seq) {
 		sy->written = seq;
-		pthread_cond_broadcast(&sy->cv);
+		/* Only those waiting for a commit to be written need waking
+		 * now; the others wait for the sync in progress. */
+		if (sy->n_wait_written > 0)
+			pthread_cond_broadcast(&sy->cv);
 	}
 	r = wait_locked(sy, seq);
 	pthread_mutex_unlock(&sy->mu);
@@ -168,6 +180,43 @@ int sq_sync_reader(struct sq_sync *sy)
 	int r;
 
 	if (atomic_load(&sy->synced) >= upto)
+		return 0;
+	pthread_mutex_lock(&sy->mu);
+	r = wait_locked(sy, upto);
+	pthread_mutex_unlock(&sy->mu);
+	return r;
+}
+
+/* What this thread may have read and not yet waited for. A process has
+ * one store; should a thread meet another (tests), it starts over. */
+static _Thread_local struct {
+	struct sq_sync *sy;
+	int64_t upto;
+} thread_reads;
+
+void sq_sync_note_read(struct sq_sync *sy)
+{
+	int64_t begun = atomic_load(&sy->begun);
+
+	if (thread_reads.sy != sy) {
+		thread_reads.sy = sy;
+		thread_reads.upto = 0;
+	}
+	if (begun > thread_reads.upto)
+		thread_reads.upto = begun;
+}
+
+int ca_store_sync_reads(struct ca_store *st)
+{
+	struct sq_sync *sy = &st->sync;
+	int64_t upto;
+	int r;
+
+	if (thread_reads.sy != sy)
+		return 0;
+	upto = thread_reads.upto;
+	thread_reads.upto = 0;
+	if (upto == 0 || atomic_load(&sy->synced) >= upto)
 		return 0;
 	pthread_mutex_lock(&sy->mu);
 	r = wait_locked(sy, upto);

@@ -6,6 +6,7 @@
  * before its release is unsynced.
  */
 #include <pthread.h>
+#include <time.h>
 
 #include "sqfix.h"
 #include "store/store_sqlite_int.h"
@@ -160,6 +161,40 @@ static void test_reader_waits_for_begun_commit(void **state)
 	assert_all_synced(f);
 }
 
+static void *late_writer(void *arg)
+{
+	struct fx *f = arg;
+	struct timespec ts = {0, 50 * 1000000L};
+
+	nanosleep(&ts, NULL);
+	assert_int_equal(sq_sync_wait(&f->st->sync, atomic_load(&f->st->sync.begun)), 0);
+	return NULL;
+}
+
+/* A thread that read while a commit was in flight is not answered before
+ * that commit is durable: ca_store_sync_reads waits for it. */
+static void test_sync_reads_waits_for_commit_in_flight(void **state)
+{
+	struct fx *f = *state;
+	struct ca_account a;
+	pthread_t th;
+	int64_t id, seq;
+
+	id = fx_account(f->st, "in-flight");
+	assert_int_equal(ca_store_sync_reads(f->st), 0);
+	seq = sq_sync_begun(&f->st->sync); /* a commit under way elsewhere */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(ca_store_account_get(f->st, id, &a), 0);
+	ca_account_cleanup(&a);
+	assert_true(atomic_load(&f->st->sync.synced) < seq);
+	assert_int_equal(pthread_create(&th, NULL, late_writer, f), 0);
+	assert_int_equal(ca_store_sync_reads(f->st), 0);
+	assert_true(atomic_load(&f->st->sync.synced) >= seq);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	/* Nothing read since: no wait. */
+	assert_int_equal(ca_store_sync_reads(f->st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +207,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_writers_share_syncs,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reader_waits_for_begun_commit,
+		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_reads_waits_for_commit_in_flight,
 		    fx_setup, fx_teardown),
 	};
 
