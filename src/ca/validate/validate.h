@@ -94,6 +94,14 @@ void ca_addrs_free(char **addrs, size_t n);
  * name, malformed record).
  */
 int ca_resolve_txt(struct ca_resolver *r, const char *name, char ***txts, size_t *n) CN_WUR;
+/*
+ * Same as ca_resolve_txt, and *ttl (when ttl is non-NULL) is the TTL the
+ * server gave: the smallest TTL of the answer's records, CNAMEs included
+ * (0 when there is no record). The caches are still capped at 0; only the
+ * reported TTL is the original one.
+ */
+int ca_resolve_txt_ttl(struct ca_resolver *r, const char *name, char ***txts, size_t *n,
+    uint32_t *ttl) CN_WUR;
 
 /*
  * SSRF guard (RFC 8555 section 10.4): 0 if the textual IPv4 or IPv6 address
