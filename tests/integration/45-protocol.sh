@@ -20,7 +20,7 @@
 #   cairn (our agent): a tlsserver certificate; ARI: not renewed while the
 #     window lies ahead, renewed with "replaces" after `admin ari mark`, and
 #     the new certificate not due again.
-#   A restart on the same data directory (schema 001 + 003) keeps the state.
+#   A restart on the same data directory (schema 001 to 004) keeps the state.
 # Neither Debian client version knows profiles or ARI (lego added them in
 # 4.22/4.16, certbot in 4.0/4.1), so those are driven by the probe only.
 # EAB values may start with "-", so they are passed as --option=VALUE.
@@ -215,7 +215,7 @@ t_stop "$CAIRND_PID"
 mv "$T_TMP/cairnd.log" "$T_TMP/cairnd-first.log"
 if start_cairnd && [[ $(admin list accounts --limit 100000 | wc -l) -eq $before && $before -gt 10 ]] &&
    [[ $("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' \
-        "$CAIRND_DATA/cairn.db") == 3 ]] &&
+        "$CAIRND_DATA/cairn.db") == 4 ]] &&
    [[ $(openssl x509 -in "$CAIRND_DATA/intermediate-x2.pem" -noout -fingerprint) == "$cross" ]]; then
   t_pass restart-keeps-state
 else
