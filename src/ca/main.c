@@ -175,6 +175,8 @@ int main(int argc, char **argv)
 	ctx.alt_chain_pem = alt_chain;
 	ctx.keys = ca_keycache_new(CA_KEYCACHE_SLOTS);
 	ctx.csrs = ca_csrcache_new(CA_CSRCACHE_SLOTS);
+	ctx.vcfg = &vcfg;
+	ctx.resolver = resolver;
 	if (ca_jobs_start(&ctx, &vcfg, resolver, cfg.workers, &jobs) != 0) {
 		rc = die("starting workers");
 		goto out;

@@ -34,6 +34,8 @@ struct ca_jobs;
 struct ca_revocation;
 struct ca_keycache;
 struct ca_csrcache;
+struct ca_validate_cfg;
+struct ca_resolver;
 
 /* Everything a handler may use; built once in main(), shared read-only. */
 struct ca_ctx {
@@ -45,6 +47,9 @@ struct ca_ctx {
 	const char *alt_chain_pem;     /* the alternate chain after the leaf, or NULL */
 	struct ca_keycache *keys;   /* decoded account keys, or NULL (keycache.h) */
 	struct ca_csrcache *csrs;   /* finalize -> job handover, or NULL (csrcache.h) */
+	/* validation on an HTTP thread (just-in-time dns-persist-01), or NULL */
+	const struct ca_validate_cfg *vcfg;
+	struct ca_resolver *resolver;
 };
 
 #define CA_MAX_HEADERS 12
