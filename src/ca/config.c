@@ -150,6 +150,8 @@ static const struct opt opts[] = {
 	    "offer the dns-account-01 challenge (draft-ietf-acme-dns-account-label-00)"},
 	{"dns-persist-01", OPT_BOOL, OFF(dns_persist_01), "false", 0, 0,
 	    "offer the dns-persist-01 challenge (draft-ietf-acme-dns-persist); issuer names are the caa-identities"},
+	{"dns-persist-01-jit", OPT_BOOL, OFF(dns_persist_01_jit), "false", 0, 0,
+	    "look for the dns-persist-01 record when newOrder or newAuthz creates an authorization and create it valid when it qualifies (draft section 4.2; needs --dns-persist-01)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -431,6 +433,8 @@ int ca_config_finish(struct ca_config *c)
 	    c->ocsp_refresh_s > c->ocsp_validity_s / 2)
 		return cn_err_set(CN_ERR_USAGE, "--ocsp-refresh must leave 8 hours (half of a "
 		    "validity under 16h) before the responses' nextUpdate (BR 4.9.9)");
+	if (c->dns_persist_01_jit && !c->dns_persist_01)
+		return cn_err_set(CN_ERR_USAGE, "--dns-persist-01-jit needs --dns-persist-01");
 	if (c->crl_interval_s >= c->crl_validity_s)
 		return cn_err_set(CN_ERR_USAGE, "--crl-interval must be shorter than --crl-validity");
 	if (strcmp(c->default_profile, "classic") != 0 && strcmp(c->default_profile, "tlsserver") != 0 &&

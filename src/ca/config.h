@@ -72,6 +72,7 @@ struct ca_config {
 	char *alternate_chain;    /* "", "auto" or a PEM file */
 	bool dns_account_01;
 	bool dns_persist_01;
+	bool dns_persist_01_jit;  /* validate dns-persist-01 when an authorization is created */
 };
 
 /* Fills c with the built-in defaults (heap strings; release with ca_config_cleanup). */

@@ -176,6 +176,8 @@ int main(int argc, char **argv)
 	ctx.keys = ca_keycache_new(CA_KEYCACHE_SLOTS);
 	ctx.csrs = ca_csrcache_new(CA_CSRCACHE_SLOTS);
 	ctx.nonces = ca_noncepool_new();
+	ctx.vcfg = &vcfg;
+	ctx.resolver = resolver;
 	if (ca_jobs_start(&ctx, &vcfg, resolver, cfg.workers, &jobs) != 0) {
 		rc = die("starting workers");
 		goto out;

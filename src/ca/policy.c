@@ -350,6 +350,21 @@ int ca_policy_identifier(const struct ca_config *cfg, const char *type, const ch
 	return 0;
 }
 
+int ca_policy_registrable_domain(const struct ca_config *cfg, const char *name, const char **out)
+{
+	const char *top;
+	int r;
+
+	r = policy_ready(cfg);
+	if (r != 0)
+		return r;
+	top = ca_psl_registrable_domain(pol.psl, name);
+	if (top == NULL)
+		return cn_err_set(CN_ERR_REJECTED_ID, "'%.253s' is a public suffix", name);
+	*out = top;
+	return 0;
+}
+
 void ca_identifier_cleanup(struct ca_identifier *id)
 {
 	free(id->value);

@@ -49,6 +49,14 @@ int ca_policy_identifier(const struct ca_config *cfg, const char *type, const ch
     struct ca_identifier *out) CN_WUR;
 void ca_identifier_cleanup(struct ca_identifier *id);
 
+/*
+ * The registrable domain of the normalized DNS name (no "*."): its ICANN
+ * public suffix plus one label, as a pointer into name (psl.h). Walks up a
+ * name (dns-persist-01 subdomains) stop there. CN_ERR_REJECTED_ID when name
+ * is a public suffix, CN_ERR_INTERNAL when the list cannot be loaded.
+ */
+int ca_policy_registrable_domain(const struct ca_config *cfg, const char *name, const char **out) CN_WUR;
+
 /* The challenge types offered for an identifier, NULL-terminated, static. */
 const char *const *ca_policy_challenges(const struct ca_identifier *id);
 

@@ -152,6 +152,23 @@ bool ca_psl_is_public_suffix(const struct ca_psl *p, const char *name)
 	return ca_nameset_has(p->wild, parent, strlen(parent));
 }
 
+const char *ca_psl_registrable_domain(const struct ca_psl *p, const char *name)
+{
+	const char *s, *prev = NULL;
+
+	/* The longest suffix of name that is a public suffix, plus one label. */
+	for (s = name; s != NULL; s = strchr(s, '.')) {
+		if (*s == '.')
+			s++;
+		if (*s == '\0')
+			return NULL;
+		if (ca_psl_is_public_suffix(p, s))
+			return prev;
+		prev = s;
+	}
+	return NULL;
+}
+
 size_t ca_psl_rules(const struct ca_psl *p)
 {
 	return ca_nameset_count(p->normal) + ca_nameset_count(p->wild) + ca_nameset_count(p->exception);

@@ -28,6 +28,13 @@ int ca_psl_load(const char *path, struct ca_psl **out) CN_WUR;
  * an unlisted top-level label is one by the implicit "*" rule).
  */
 bool ca_psl_is_public_suffix(const struct ca_psl *psl, const char *name);
+/*
+ * The registrable domain of the lower-case A-label name: its public suffix
+ * (the longest suffix of name that is one) and one more label, as a pointer
+ * into name ("example.co.uk" of "www.example.co.uk"); NULL when name is a
+ * public suffix itself (or empty, or ends with a dot).
+ */
+const char *ca_psl_registrable_domain(const struct ca_psl *psl, const char *name);
 /* Rules loaded (normal + wildcard + exception). */
 size_t ca_psl_rules(const struct ca_psl *psl);
 void ca_psl_free(struct ca_psl *psl);

@@ -14,8 +14,9 @@
  *
  * Protocol extensions: a failed attempt below --challenge-attempts returns
  * the challenge to pending for a retry (RFC 8555 section 8.2); dns-account-01
- * and dns-persist-01 when enabled; the order's profile sets the lifetime and
- * whether a CN is promoted.
+ * and dns-persist-01 when enabled (work_persist.c: parents under
+ * policy=wildcard, the reuse period capped by the record's TTL); the
+ * order's profile sets the lifetime and whether a CN is promoted.
  */
 #include "work.h"
 
@@ -75,7 +76,7 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 	struct ca_account acct;
 	struct cn_buf ka;
 	char *err = NULL, *acct_url = NULL;
-	int64_t now;
+	int64_t now, reuse_until = 0;
 	bool final = true;
 	int r, v;
 
@@ -109,9 +110,9 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 		acct_url = ca_url(ctx, "/acme/acct/%lld", (long long)az.account_id);
 		v = ca_validate_dns_account01(vcfg, resolver, az.id_value, acct_url, cn_buf_str(&ka));
 	} else if (strcmp(c.type, "dns-persist-01") == 0 && ctx->cfg->dns_persist_01) {
-		acct_url = ca_url(ctx, "/acme/acct/%lld", (long long)az.account_id);
-		v = ca_validate_dns_persist01(vcfg, resolver, az.id_value, az.wildcard,
-		    ctx->cfg->caa_identities, acct_url, (int64_t)time(NULL));
+		/* its name or a parent; the reuse capped by the record's TTL */
+		v = ca_work_persist(ctx, vcfg, resolver, &az, (int64_t)time(NULL), 0, &reuse_until,
+		    NULL);
 	} else
 		v = cn_err_set(CN_ERR_MALFORMED, "unknown challenge type %s", c.type);
 	if (v == 0)
@@ -136,12 +137,15 @@ int ca_work_validate(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcf
 			goto out;
 		}
 	}
-	r = ca_store_challenge_finish(ctx->store, challenge_id, v == 0, err, now);
-	/* A valid authorization may be reused by the account for a while
-	 * (BR 4.2.1 allows reuse of validation data; the window is config). */
-	if (r == 0 && v == 0 &&
-	    ca_store_authz_set_expires(ctx->store, az.id, now + ctx->cfg->valid_authz_lifetime_s) != 0)
-		CN_LOG(CN_LOG_WARN, "validate", "authz=%lld: cannot extend its expiry", (long long)az.id);
+	/* A valid authorization may be reused by the account for a while (BR
+	 * 4.2.1 allows reuse of validation data; the window is config), a
+	 * dns-persist-01 one no longer than its record's TTL: set with the
+	 * outcome, so that no order sees it valid without its cap. */
+	if (v == 0)
+		r = ca_store_challenge_valid(ctx->store, challenge_id, now,
+		    now + ctx->cfg->valid_authz_lifetime_s, reuse_until);
+	else
+		r = ca_store_challenge_finish(ctx->store, challenge_id, false, err, now);
 	CN_LOG(CN_LOG_INFO, "validate", "acct=%lld authz=%lld chall=%lld %s %s%s%s",
 	    (long long)az.account_id, (long long)az.id, (long long)c.id, c.type,
 	    v == 0 ? "valid" : "invalid", v == 0 ? "" : ": ", v == 0 ? "" : cn_err_detail());

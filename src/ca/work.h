@@ -7,6 +7,7 @@
 #ifndef CA_WORK_H
 #define CA_WORK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -32,6 +33,32 @@ int ca_work_caa(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
  */
 int ca_work_caa_recheck(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
     struct ca_resolver *resolver, const struct ca_order *o, int64_t now) CN_WUR;
+/*
+ * dns-persist-01 (work_persist.c) for az at time now: the lookup at its name
+ * and, for policy=wildcard records, its parents up to its registrable
+ * domain, within timeout_ms (<= 0: vcfg's). On success *reuse_until is the
+ * end of its reuse period (now + the shorter of --valid-authz-lifetime and
+ * the record's TTL, draft section 7.8) and via (when non-NULL) the
+ * validated FQDN. Errors as ca_validate_dns_persist01, or CN_ERR_INTERNAL
+ * when the public suffix list cannot be loaded.
+ */
+int ca_work_persist(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
+    struct ca_resolver *resolver, const struct ca_authz *az, int64_t now, int timeout_ms,
+    int64_t *reuse_until, char via[254]) CN_WUR;
+/* The deadline (CLOCK_MONOTONIC ms) shared by the just-in-time lookups of
+ * one request: now plus ctx->vcfg's total timeout. */
+int64_t ca_work_persist_jit_deadline(const struct ca_ctx *ctx);
+/*
+ * Just-in-time dns-persist-01 (draft section 4.2) for az, a new PENDING
+ * authorization not stored yet, when --dns-persist-01-jit is on and az
+ * offers dns-persist-01: if before deadline_ms a record meets every
+ * requirement for az's account and CAA permits, az becomes VALID in place
+ * (its dns-persist-01 challenge VALID, validated now; expires now +
+ * --valid-authz-lifetime; reuse_until as ca_work_persist) and via names
+ * the validated FQDN: true. Otherwise az is left as it was: false.
+ */
+bool ca_work_persist_jit(const struct ca_ctx *ctx, struct ca_authz *az, int64_t now,
+    int64_t deadline_ms, char via[254]);
 /* Records a serverInternal failure on the job's target after the last retry. */
 void ca_work_give_up(const struct ca_ctx *ctx, const struct ca_job *job);
 

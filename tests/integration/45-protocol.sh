@@ -10,7 +10,10 @@
 #     deactivation (7.3.6), newAuthz (7.4.1), authorization deactivation
 #     (7.5.2), challenge retry (8.2), profiles (draft-ietf-acme-profiles),
 #     ARI renewalInfo / replaces / admin marks (RFC 9773), the alternate
-#     chain (7.4.2), dns-account-01, dns-persist-01, block-key, admin lists;
+#     chain (7.4.2), dns-account-01, dns-persist-01 (draft-ietf-acme-dns-
+#     persist: subdomains and wildcards under a parent's policy=wildcard
+#     record with a certificate, refused without it, persistUntil passed, no
+#     reuse of a TTL-0 validation), block-key, admin lists;
 #     problems: externalAccountRequired, unauthorized (EAB, 401 after
 #     deactivation), invalidProfile, rejectedIdentifier, alreadyReplaced,
 #     badPublicKey, malformed.
@@ -20,7 +23,12 @@
 #   cairn (our agent): a tlsserver certificate; ARI: not renewed while the
 #     window lies ahead, renewed with "replaces" after `admin ari mark`, and
 #     the new certificate not due again.
-#   A restart on the same data directory (schema 001 + 003) keeps the state.
+#   A restart on the same data directory (schema 001 to 004) keeps the state.
+#   Then a second cairnd with --dns-persist-01-jit as well: the probe's jit
+#   phase (newOrder and newAuthz answer valid authorizations, finalize at
+#   once; pending without a qualifying record) and its log lines.
+# None of Debian's lego, certbot 2.1.0 or uacme knows dns-persist-01, so the
+# probe drives it too.
 # Neither Debian client version knows profiles or ARI (lego added them in
 # 4.22/4.16, certbot in 4.0/4.1), so those are driven by the probe only.
 # EAB values may start with "-", so they are passed as --option=VALUE.
@@ -68,24 +76,28 @@ ag2_old=$(openssl x509 -in "$AG_STATE/certs/$AG2/cert.pem" -noout -serial 2>/dev
 admin ari mark --serial "${ag2_old:-none}" >>"$T_TMP/agent.log" 2>&1
 
 # ------------------------------------------------------------ the probe ---
-done_line=
-while IFS= read -r line; do
-  case $line in
-    "PASS "*) t_pass "${line#PASS }" ;;
-    "FAIL "*)
-      rest=${line#FAIL }
-      t_fail "${rest%%: *}" "${rest#*: }" ;;
-    "DONE "*) done_line=$line ;;
-    *) t_log "probe: $line" ;;
-  esac
-  t_case_start
-done < <(timeout -k 5 600 "$PY" "$PROBE" 2>"$T_TMP/probe.log")
-if [[ -z $done_line ]]; then
-  echo "$T_TMP/probe.log" > "$T_TMP/.last-log"
-  t_fail protocol-probe-finished "the probe stopped early; see $T_TMP/probe.log"
-fi
-t_log "${done_line:-probe: no DONE line}"
-echo "$T_TMP/cairnd.log" > "$T_TMP/.last-log"
+# run_probe PHASE LOG — the probe's PASS/FAIL lines become ours.
+run_probe() {
+  local line rest done_line=
+  while IFS= read -r line; do
+    case $line in
+      "PASS "*) t_pass "${line#PASS }" ;;
+      "FAIL "*)
+        rest=${line#FAIL }
+        t_fail "${rest%%: *}" "${rest#*: }" ;;
+      "DONE "*) done_line=$line ;;
+      *) t_log "probe: $line" ;;
+    esac
+    t_case_start
+  done < <(PROBE_PHASE=$1 timeout -k 5 600 "$PY" "$PROBE" 2>"$2")
+  if [[ -z $done_line ]]; then
+    echo "$2" > "$T_TMP/.last-log"
+    t_fail "protocol-probe-finished-$1" "the probe stopped early; see $2"
+  fi
+  t_log "${done_line:-probe: no DONE line}"
+  echo "$T_TMP/cairnd.log" > "$T_TMP/.last-log"
+}
+run_probe main "$T_TMP/probe.log"
 
 # ---------------------------------------------------------- real clients ---
 ROOT2_CN=$(openssl x509 -in "$CAIRND_DATA/root-x2.pem" -noout -subject -nameopt RFC2253 |
@@ -215,10 +227,36 @@ t_stop "$CAIRND_PID"
 mv "$T_TMP/cairnd.log" "$T_TMP/cairnd-first.log"
 if start_cairnd && [[ $(admin list accounts --limit 100000 | wc -l) -eq $before && $before -gt 10 ]] &&
    [[ $("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' \
-        "$CAIRND_DATA/cairn.db") == 3 ]] &&
+        "$CAIRND_DATA/cairn.db") == 4 ]] &&
    [[ $(openssl x509 -in "$CAIRND_DATA/intermediate-x2.pem" -noout -fingerprint) == "$cross" ]]; then
   t_pass restart-keeps-state
 else
   t_fail restart-keeps-state "accounts before: $before"
 fi
 kill -0 "$CAIRND_PID" 2>/dev/null || t_fail protocol-cairnd-alive "cairnd died"
+
+# ------------------------------------------- just-in-time dns-persist-01 ---
+# draft-ietf-acme-dns-persist section 4.2: a second cairnd, on a fresh data
+# directory, with --dns-persist-01-jit as well. The probe's "jit" phase
+# expects valid authorizations straight from newOrder/newAuthz; the log must
+# name each authorization made valid that way.
+t_case_start
+t_stop "$CAIRND_PID"
+mv "$T_TMP/cairnd.log" "$T_TMP/cairnd-second.log"
+mv "$CAIRND_DATA" "$T_TMP/cairnd-main"
+CAIRND_ARGS="$CAIRND_ARGS --dns-persist-01-jit"
+if start_cairnd; then
+  t_pass protocol-cairnd-jit-start
+  t_case_start
+  run_probe jit "$T_TMP/probe-jit.log"
+  t_case_start
+  n=$(grep -c 'created valid: just-in-time dns-persist-01 by the record at _validation-persist\.' "$T_TMP/cairnd.log")
+  if (( n >= 5 )) && grep -q 'authz=[0-9]* host\.jitpre\.proto\.example\.test pre-authorization created valid' "$T_TMP/cairnd.log"; then
+    t_pass dns-persist-01-jit-logged
+  else
+    t_fail dns-persist-01-jit-logged "$n just-in-time lines in $T_TMP/cairnd.log"
+  fi
+  kill -0 "$CAIRND_PID" 2>/dev/null || t_fail protocol-cairnd-jit-alive "cairnd died"
+else
+  t_fail protocol-cairnd-jit-start "could not start cairnd with --dns-persist-01-jit (log in $T_TMP)"
+fi

@@ -10,7 +10,9 @@ classes and signed by its ClientNetwork; nothing of cairn's C code is used
 on this side. cairnd must run with --eab-required --challenge-attempts 3
 --challenge-retry-after 2s --dns-account-01 --dns-persist-01
 --alternate-chain auto --caa-identities ca.example.test
---ari-explanation-url ARI_URL (see 45-protocol.sh).
+--ari-explanation-url ARI_URL (see 45-protocol.sh); with PROBE_PHASE=jit,
+only the just-in-time dns-persist-01 cases run, against a cairnd that has
+--dns-persist-01-jit as well.
 
 Each case prints "PASS name" or "FAIL name: why"; the last line is
 "DONE passed=N failed=N". Progress goes to stderr.
@@ -25,7 +27,12 @@ retry (8.2: error kept, Retry-After, limit); profiles (draft-ietf-acme-
 profiles: classic/tlsserver/shortlived, invalidProfile, IP identifiers,
 notAfter within the profile); ARI (RFC 9773: renewalInfo, replaces,
 alreadyReplaced, admin marks); the alternate chain (7.4.2);
-dns-account-01 and dns-persist-01; key blocking; admin lists.
+dns-account-01; dns-persist-01 (draft-ietf-acme-dns-persist: the record at
+the name, policy=wildcard for a wildcard and for subdomains from a parent's
+record, a wildcard refused without it, persistUntil passed, no reuse of a
+validation whose record has TTL 0 as challtestsrv's all have; with
+PROBE_PHASE=jit, section 4.2: newOrder and newAuthz answer valid, finalize
+at once, pending without a qualifying record); key blocking; admin lists.
 """
 
 import base64
@@ -763,6 +770,182 @@ def t_dns_persist_01():
     dns_clear_txt(fqdn)
 
 
+# ------------------------------------------- dns-persist-01 (draft sections 4-7)
+def persist_value(acme, extra=""):
+    return f"{ISSUER}; accounturi={acme.net.account.uri}{extra}"
+
+
+def persist_set(name, value):
+    """The only record at _validation-persist.NAME (challtestsrv adds values)."""
+    fqdn = "_validation-persist." + name
+    dns_clear_txt(fqdn)
+    dns_set_txt(fqdn, value)
+
+
+def authzs_by_name(acme, order):
+    out = {}
+    for a in order["authorizations"]:
+        j = get(acme, a).json()
+        out[("*." if j.get("wildcard") else "") + j["identifier"]["value"]] = (a, j)
+    return out
+
+
+def persist_chall(authz_json):
+    return next(c for c in authz_json["challenges"] if c["type"] == "dns-persist-01")
+
+
+def persist_attempt(acme, authz_json):
+    """Responds to the dns-persist-01 challenge; its state once decided: valid,
+    or (--challenge-attempts 3) pending/invalid with the error of the attempt."""
+    ch = persist_chall(authz_json)
+    raw_post(acme, ch["url"], Raw({}))
+    end = time.time() + 20
+    while time.time() < end:
+        j = get(acme, ch["url"]).json()
+        if j["status"] == "valid" or j["status"] == "invalid" or "error" in j:
+            return j
+        time.sleep(0.2)
+    raise Fail(f"dns-persist-01 {ch['url']} undecided: {j}")
+
+
+def finalize(acme, loc, order, names):
+    """Finalizes a ready order through python3-acme; the leaf's DNS names."""
+    _, csr = csr_for(names)
+    orderr = messages.OrderResource(body=messages.Order.from_json(order), uri=loc, csr_pem=csr,
+                                    authorizations=[])
+    orderr = acme.finalize_order(orderr, datetime.datetime.now() + datetime.timedelta(seconds=60))
+    leaf = leaf_of(orderr.fullchain_pem)
+    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return sorted(san.get_values_for_type(x509.DNSName))
+
+
+def t_dns_persist_subdomains():
+    """Sections 5, 6: one policy=wildcard record at the parent validates a name
+    below it, a deeper one and the wildcard; with --dns-persist-01-jit off the
+    authorizations start pending although the record is there already."""
+    acme = account()
+    base = "psub." + SUFFIX
+    names = ["www." + base, "a.b." + base, "*." + base]
+    persist_set(base, persist_value(acme, "; policy=wildcard"))
+    loc, order = order_ok(acme, names)
+    expect(order["status"] == "pending", f"order {order['status']} with the option off")
+    for name, (url, j) in authzs_by_name(acme, order).items():
+        expect(j["status"] == "pending", f"{name}: authz {j['status']} with the option off")
+        ch = persist_attempt(acme, j)
+        expect(ch["status"] == "valid", f"{name}: {ch}")
+    wait_status(acme, loc, ("ready",))
+    got = finalize(acme, loc, get(acme, loc).json(), names)
+    expect(got == sorted(names), f"certificate for {got}, want {sorted(names)}")
+
+
+def t_dns_persist_ttl0_not_reused():
+    """Section 7.8: challtestsrv gives every record TTL 0, so a dns-persist-01
+    validation is not reused for the account's next order (an http-01 one is:
+    new-authz-reused-by-order); the order in hand was finalized above."""
+    acme = account()
+    name = "pttl." + SUFFIX
+    persist_set(name, persist_value(acme))
+    loc, order = order_ok(acme, [name])
+    url, j = next(iter(authzs_by_name(acme, order).values()))
+    expect(persist_attempt(acme, j)["status"] == "valid", "not validated")
+    wait_status(acme, loc, ("ready",))
+    _, again = order_ok(acme, [name])
+    expect(again["status"] == "pending" and again["authorizations"] != [url],
+           f"the TTL 0 validation was reused: {again}")
+    # still valid for the order that holds it
+    expect(get(acme, url).json()["status"] == "valid", "the authorization itself expired")
+    expect(finalize(acme, loc, get(acme, loc).json(), [name]) == [name], "certificate")
+
+
+def t_dns_persist_wildcard_refused():
+    """Without policy=wildcard: the name only; its subdomain and its wildcard
+    are refused with a problem naming policy=wildcard."""
+    acme = account()
+    base = "pnop." + SUFFIX
+    persist_set(base, persist_value(acme))
+    loc, order = order_ok(acme, [base, "www." + base, "*." + base])
+    by = authzs_by_name(acme, order)
+    expect(persist_attempt(acme, by[base][1])["status"] == "valid", "the name itself")
+    for name in ("www." + base, "*." + base):
+        ch = persist_attempt(acme, by[name][1])
+        expect(ch["status"] != "valid" and "policy=wildcard" in ch["error"]["detail"],
+               f"{name}: {ch}")
+    expect(get(acme, loc).json()["status"] == "pending", "order not pending")
+
+
+def t_dns_persist_until_expired():
+    """Sections 4 item 5 and 7.9: no validation completes after persistUntil;
+    a record whose persistUntil lies ahead does."""
+    acme = account()
+    name = "puntil." + SUFFIX
+    persist_set(name, persist_value(acme, f"; persistUntil={int(time.time()) - 60}"))
+    loc, order = order_ok(acme, [name])
+    _, j = next(iter(authzs_by_name(acme, order).values()))
+    ch = persist_attempt(acme, j)
+    expect(ch["status"] != "valid" and "persistUntil" in ch["error"]["detail"], f"{ch}")
+    persist_set(name, persist_value(acme, f"; persistUntil={int(time.time()) + 3600}"))
+    expect(ch["status"] == "pending", f"no second attempt left: {ch}")  # --challenge-attempts 3
+    raw_post(acme, ch["url"], Raw({}))  # runs after --challenge-retry-after
+    wait_status(acme, ch["url"], ("valid",))
+    wait_status(acme, loc, ("ready",))
+
+
+# ---------------- just-in-time dns-persist-01 (section 4.2; --dns-persist-01-jit)
+def t_jit_order_valid():
+    """newOrder answers with the authorizations valid (the record at the parent,
+    policy=wildcard) and the order ready; finalize works at once."""
+    acme = account()
+    base = "jit." + SUFFIX
+    names = [base, "www." + base, "*." + base]
+    persist_set(base, persist_value(acme, "; policy=wildcard"))
+    loc, order = order_ok(acme, names)
+    expect(order["status"] == "ready", f"order {order['status']}, want ready")
+    for name, (url, j) in authzs_by_name(acme, order).items():
+        expect(j["status"] == "valid", f"{name}: authz {j['status']}")
+        expect([c["type"] for c in j["challenges"]] == ["dns-persist-01"], f"{name}: {j}")
+        ch = j["challenges"][0]
+        expect(ch["status"] == "valid" and ch.get("validated"), f"{name}: challenge {ch}")
+    got = finalize(acme, loc, order, names)
+    expect(got == sorted(names), f"certificate for {got}")
+    # TTL 0 (section 7.8): the next order validates again, just in time
+    _, again = order_ok(acme, names[:1])
+    expect(again["status"] == "ready", f"second order {again['status']}")
+    expect(again["authorizations"][0] not in order["authorizations"], "TTL 0 validation reused")
+
+
+def t_jit_pending():
+    """No qualifying record: the usual pending flow (no record; another
+    account's; persistUntil passed), and it still completes."""
+    acme, other = account(), account()
+    name = "jitno." + SUFFIX
+    dns_clear_txt("_validation-persist." + name)
+    loc, order = order_ok(acme, [name])
+    expect(order["status"] == "pending", f"no record: order {order['status']}")
+    persist_set(name, persist_value(other))
+    _, o2 = order_ok(acme, [name])
+    expect(o2["status"] == "pending", f"another account's record: {o2['status']}")
+    persist_set(name, persist_value(acme, f"; persistUntil={int(time.time()) - 60}"))
+    _, o3 = order_ok(acme, [name])
+    expect(o3["status"] == "pending", f"persistUntil passed: {o3['status']}")
+    _, j = next(iter(authzs_by_name(acme, order).values()))
+    expect(j["status"] == "pending" and persist_chall(j)["status"] == "pending", f"authz {j}")
+    persist_set(name, persist_value(acme))
+    expect(persist_attempt(acme, j)["status"] == "valid", "the pending flow after all")
+    wait_status(acme, loc, ("ready",))
+
+
+def t_jit_new_authz():
+    """newAuthz (RFC 8555 7.4.1) too: created valid."""
+    acme = account()
+    base = "jitpre." + SUFFIX
+    persist_set(base, persist_value(acme, "; policy=wildcard"))
+    resp = raw_post(acme, acme.directory["newAuthz"],
+                    Raw({"identifier": {"type": "dns", "value": "host." + base}}))
+    expect(resp.status_code == 201, f"newAuthz: HTTP {resp.status_code}: {resp.text[:200]}")
+    j = resp.json()
+    expect(j["status"] == "valid" and persist_chall(j)["status"] == "valid", f"authz {j}")
+
+
 def t_block_key():
     acme = account()
     key = ec.generate_private_key(ec.SECP256R1())
@@ -809,6 +992,13 @@ def t_admin_lists():
 def main():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", HTTP01_PORT), Http01)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
+    if os.environ.get("PROBE_PHASE") == "jit":  # cairnd with --dns-persist-01-jit
+        case("dns-persist-01-jit-order-valid", t_jit_order_valid)
+        case("dns-persist-01-jit-pending", t_jit_pending)
+        case("dns-persist-01-jit-new-authz", t_jit_new_authz)
+        srv.shutdown()
+        print(f"DONE passed={PASSED} failed={FAILED}", flush=True)
+        return 0 if FAILED == 0 else 1
     state = {}
     case("directory", t_directory)
     case("eab-required-externalAccountRequired", t_eab_required)
@@ -839,6 +1029,10 @@ def main():
     case("alternate-chain", t_alt_chain)
     case("dns-account-01", t_dns_account_01)
     case("dns-persist-01", t_dns_persist_01)
+    case("dns-persist-01-subdomains", t_dns_persist_subdomains)
+    case("dns-persist-01-ttl0-not-reused", t_dns_persist_ttl0_not_reused)
+    case("dns-persist-01-wildcard-refused", t_dns_persist_wildcard_refused)
+    case("dns-persist-01-persistUntil-expired", t_dns_persist_until_expired)
     case("block-key", t_block_key)
     case("admin-lists", t_admin_lists)
     srv.shutdown()

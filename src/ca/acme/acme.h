@@ -35,6 +35,8 @@ struct ca_revocation;
 struct ca_keycache;
 struct ca_csrcache;
 struct ca_noncepool;
+struct ca_validate_cfg;
+struct ca_resolver;
 
 /* Everything a handler may use; built once in main(), shared read-only. */
 struct ca_ctx {
@@ -47,6 +49,9 @@ struct ca_ctx {
 	struct ca_keycache *keys;   /* decoded account keys, or NULL (keycache.h) */
 	struct ca_csrcache *csrs;   /* finalize -> job handover, or NULL (csrcache.h) */
 	struct ca_noncepool *nonces; /* nonces made ahead, or NULL: one at a time (nonce.c) */
+	/* validation on an HTTP thread (just-in-time dns-persist-01), or NULL */
+	const struct ca_validate_cfg *vcfg;
+	struct ca_resolver *resolver;
 };
 
 #define CA_MAX_HEADERS 12

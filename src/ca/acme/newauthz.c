@@ -7,6 +7,11 @@
  * dns-account-01 and dns-persist-01 for DNS names when they are enabled,
  * each with a 256-bit token (section 11.3).
  *
+ * With --dns-persist-01-jit, a new authorization of a DNS name whose
+ * dns-persist-01 record qualifies already is created valid (draft-ietf-
+ * acme-dns-persist section 4.2, work_persist.c): the client gets a valid
+ * authorization in answer to newOrder or newAuthz.
+ *
  * Wildcards cannot be pre-authorized (section 7.4.1: the identifier of a
  * pre-authorization is exactly the one in the authorization object); IP
  * addresses only when some profile allows them.
@@ -24,6 +29,7 @@
 #include "mem.h"
 #include "policy.h"
 #include "profile.h"
+#include "work.h"
 
 #define CA_TOKEN_BYTES 32
 #define CA_MAX_CHALLENGE_TYPES 8
@@ -99,7 +105,8 @@ void ca_handle_new_authz(const struct ca_ctx *ctx, struct ca_req *req, struct ca
 	const json_t *ident;
 	const char *type = NULL, *value = NULL;
 	json_t *j = NULL;
-	char *loc = NULL;
+	char *loc = NULL, via[254] = "";
+	bool jit = false;
 	int r;
 
 	memset(&id, 0, sizeof(id));
@@ -131,17 +138,25 @@ void ca_handle_new_authz(const struct ca_ctx *ctx, struct ca_req *req, struct ca
 		goto fail;
 	}
 	r = ca_authz_fill_new(ctx, req->account.id, req->now, &id, &az);
+	if (r == 0 && ctx->cfg->dns_persist_01_jit)
+		jit = ca_work_persist_jit(ctx, &az, req->now, ca_work_persist_jit_deadline(ctx), via);
 	if (r == 0)
 		r = ca_store_authz_create(ctx->store, &az);
 	if (r != 0)
 		goto fail;
-	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld authz=%lld pre-authorization created",
-	    (long long)req->account.id, (long long)az.id);
+	if (jit)
+		CN_LOG(CN_LOG_INFO, "acme", "acct=%lld authz=%lld %s pre-authorization created valid: "
+		    "just-in-time dns-persist-01 by the record at _validation-persist.%s",
+		    (long long)req->account.id, (long long)az.id, az.id_value, via);
+	else
+		CN_LOG(CN_LOG_INFO, "acme", "acct=%lld authz=%lld pre-authorization created",
+		    (long long)req->account.id, (long long)az.id);
 	j = ca_render_authz(ctx, &az, req->now);
 	ca_resp_json(resp, 201, j);
 	loc = ca_url(ctx, "/acme/authz/%lld", (long long)az.id);
 	ca_resp_header(resp, "Location", "%s", loc);
-	ca_resp_retry_after(resp, ctx->cfg->retry_after_s);
+	if (!jit)
+		ca_resp_retry_after(resp, ctx->cfg->retry_after_s);
 	goto out;
 fail:
 	ca_resp_problem(resp, r, NULL);

@@ -7,8 +7,11 @@
  * asked), optional notBefore/notAfter within the profile's lifetime
  * (malformed outside it), "replaces" (RFC 9773 section 5: same account, a
  * shared identifier, not replaced already: alreadyReplaced), reuse of the
- * account's valid authorizations within the profile's reuse window, new
- * authorizations (newauthz.c), 201 with Location.
+ * account's valid authorizations within the profile's reuse window (and,
+ * for dns-persist-01, their record's TTL: store.h reuse_until), new
+ * authorizations (newauthz.c), created valid by just-in-time dns-persist-01
+ * when --dns-persist-01-jit is on (draft-ietf-acme-dns-persist section 4.2,
+ * work_persist.c), 201 with Location.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 #include "mem.h"
 #include "policy.h"
 #include "profile.h"
+#include "work.h"
 
 /* Parses payload.identifiers into ids (deduplicated). On policy failures
  * writes a problem with subproblems into resp and returns its code. */
@@ -300,10 +304,12 @@ void ca_handle_new_order(const struct ca_ctx *ctx, struct ca_req *req, struct ca
 	struct ca_authz *authzs = NULL;
 	struct ca_profile prof;
 	struct ca_order o;
-	size_t n = 0, n_new = 0, n_valid = 0, i;
+	size_t n = 0, n_new = 0, n_valid = 0, n_jit = 0, i;
 	json_t *ids_json = NULL, *j = NULL;
 	const char *replaces = NULL;
 	char *loc = NULL, *err = NULL, serial[48];
+	char (*via)[254] = NULL;     /* the FQDN that validated authzs[i] just in time */
+	int64_t deadline = 0;
 	int r;
 
 	memset(&o, 0, sizeof(o));
@@ -329,6 +335,9 @@ void ca_handle_new_order(const struct ca_ctx *ctx, struct ca_req *req, struct ca
 	o.authz_ids = cn_xcalloc(n, sizeof(*o.authz_ids));
 	o.n_authz = n;
 	authzs = cn_xcalloc(n, sizeof(*authzs));
+	via = cn_xcalloc(n, sizeof(*via));
+	if (ctx->cfg->dns_persist_01_jit)
+		deadline = ca_work_persist_jit_deadline(ctx); /* one for the whole order */
 	for (i = 0; i < n; i++) {
 		r = authz_reusable(ctx, req, &ids[i], &prof, &o.authz_ids[i]);
 		if (r != 0)
@@ -340,6 +349,11 @@ void ca_handle_new_order(const struct ca_ctx *ctx, struct ca_req *req, struct ca
 		r = ca_authz_fill_new(ctx, req->account.id, req->now, &ids[i], &authzs[n_new++]);
 		if (r != 0)
 			goto fail;
+		if (ctx->cfg->dns_persist_01_jit &&
+		    ca_work_persist_jit(ctx, &authzs[n_new - 1], req->now, deadline, via[n_new - 1])) {
+			n_valid++;
+			n_jit++;
+		}
 	}
 	o.account_id = req->account.id;
 	o.status = n_valid == n ? CA_ST_READY : CA_ST_PENDING;
@@ -366,8 +380,14 @@ void ca_handle_new_order(const struct ca_ctx *ctx, struct ca_req *req, struct ca
 		}
 	}
 	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld order=%lld created: profile %s, %zu identifiers, "
-	    "%zu reused authz%s%s", (long long)o.account_id, (long long)o.id, prof.name, n, n_valid,
-	    replaces ? ", replaces " : "", replaces ? serial : "");
+	    "%zu reused authz%s%s", (long long)o.account_id, (long long)o.id, prof.name, n,
+	    n_valid - n_jit, replaces ? ", replaces " : "", replaces ? serial : "");
+	for (i = 0; i < n_new; i++)
+		if (authzs[i].status == CA_ST_VALID)
+			CN_LOG(CN_LOG_INFO, "acme", "acct=%lld order=%lld authz=%lld %s%s created valid: "
+			    "just-in-time dns-persist-01 by the record at _validation-persist.%s",
+			    (long long)o.account_id, (long long)o.id, (long long)authzs[i].id,
+			    authzs[i].wildcard ? "*." : "", authzs[i].id_value, via[i]);
 	j = ca_render_order(ctx, &o, req->now);
 	if (replaces)
 		json_object_set_new(j, "replaces", json_string(replaces));
@@ -388,6 +408,7 @@ out:
 	for (i = 0; i < n_new; i++)
 		ca_authz_cleanup(&authzs[i]);
 	free(authzs);
+	free(via);
 	ca_order_cleanup(&o);
 }
 

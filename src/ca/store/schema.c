@@ -254,6 +254,21 @@ const struct ca_schema_migration ca_schema_migrations[] = {
 	    "\n"
 	    "-- Certificates by account (ARI marks by account, admin lists).\n"
 	    "CREATE INDEX certs_account ON certs (account_id, id);\n"},
+	{4, "004_authz_reuse",
+	    "-- 004_authz_reuse.sql - cairnd store schema, version 4: a cap on the reuse of\n"
+	    "-- a valid authorization that is shorter than its expiry.\n"
+	    "--\n"
+	    "-- Applied by store_sqlite.c like every migration (one transaction with\n"
+	    "-- PRAGMA user_version = 4). The readable copy of this file is embedded in\n"
+	    "-- schema.c; test_schema checks that the two are equal.\n"
+	    "\n"
+	    "-- draft-ietf-acme-dns-persist section 7.8: a dns-persist-01 validation may be\n"
+	    "-- reused for new orders (authz_find_valid) only until the TTL of its TXT\n"
+	    "-- record has passed, when that is sooner than the configured reuse window.\n"
+	    "-- The authorization itself stays valid until expires for the orders that\n"
+	    "-- hold it already. NULL: no cap (every other validation method, and every\n"
+	    "-- authorization made before this migration).\n"
+	    "ALTER TABLE authzs ADD COLUMN reuse_until INTEGER;\n"},
 };
 
 const size_t ca_schema_n_migrations =

@@ -71,6 +71,7 @@ struct ca_authz {
 	bool wildcard;
 	int64_t expires;
 	int64_t created;
+	int64_t reuse_until;       /* reused for new orders only before this; 0: until expires */
 	size_t n_challenges;
 	struct ca_challenge *challenges;
 };
@@ -159,8 +160,9 @@ int ca_store_account_rekey(struct ca_store *st, int64_t id, const char *thumbpri
 void ca_account_cleanup(struct ca_account *a);
 
 /* ---- orders, authorizations, challenges */
-/* In one transaction: inserts the authorizations (with their challenges)
- * that have id 0, then the order linked to all of o->authz_ids, where
+/* In one transaction: inserts the authorizations (with their challenges;
+ * status, expires, reuse_until and each challenge's status and validated as
+ * given, so that one may be created valid) that have id 0, then the order linked to all of o->authz_ids, where
  * authz_ids[i] == 0 means "the id of the next new authz in authzs". Writes
  * every new id back (authz ids, challenge ids and authz_id, o->id,
  * o->authz_ids). */
@@ -184,7 +186,8 @@ int ca_store_authz_get(struct ca_store *st, int64_t id, struct ca_authz *out) CN
 int ca_store_authz_transition(struct ca_store *st, int64_t id, enum ca_status from,
     enum ca_status to) CN_WUR;
 /* A valid, unexpired (expires > now) authorization of this account for this
- * identifier, newest first; CN_ERR_NOT_FOUND when none. */
+ * identifier whose reuse_until, if set, is after now, newest first;
+ * CN_ERR_NOT_FOUND when none. */
 int ca_store_authz_find_valid(struct ca_store *st, int64_t account_id, const char *id_type,
     const char *id_value, bool wildcard, int64_t now, struct ca_authz *out) CN_WUR;
 /* Sets the expiry of a VALID authorization (how long it may be reused);
@@ -205,6 +208,12 @@ int ca_store_challenge_start(struct ca_store *st, int64_t chall_id, int64_t now)
  * that includes it INVALID with error_json. */
 int ca_store_challenge_finish(struct ca_store *st, int64_t chall_id, bool valid,
     const char *error_json, int64_t now) CN_WUR;
+/* ca_store_challenge_finish(valid) that also sets, in the same transaction,
+ * the authorization's expires and reuse_until (0: none; draft-ietf-acme-
+ * dns-persist section 7.8), so that no order ever sees it valid without its
+ * cap. CN_ERR_CONFLICT / CN_ERR_NOT_FOUND as ca_store_challenge_finish. */
+int ca_store_challenge_valid(struct ca_store *st, int64_t chall_id, int64_t now,
+    int64_t expires, int64_t reuse_until) CN_WUR;
 void ca_challenge_cleanup(struct ca_challenge *c);
 void ca_order_cleanup(struct ca_order *o);
 

@@ -9,6 +9,10 @@
  * order that includes it, each in one transaction: a client never sees a
  * valid authorization under an order that is still pending.
  *
+ * An authorization may carry reuse_until (004_authz_reuse.sql): the reuse
+ * lookup skips it afterwards, while it stays valid until expires for the
+ * orders that hold it (draft-ietf-acme-dns-persist section 7.8).
+ *
  * Left out: moving pending/valid authorizations to "expired" (the caller
  * compares expires with the clock, RFC 8555 section 7.1.6).
  */
@@ -59,14 +63,15 @@ int sq_authz_rows(struct sq_conn *c, sqlite3_stmt *s, struct ca_authz *out)
 	a.wildcard = sqlite3_column_int(s, 5) != 0;
 	a.expires = sqlite3_column_int64(s, 6);
 	a.created = sqlite3_column_int64(s, 7);
+	a.reuse_until = sqlite3_column_int64(s, 8); /* NULL reads as 0: no cap */
 	for (;;) {
-		if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
+		if (sqlite3_column_type(s, 9) != SQLITE_NULL) {
 			if (a.n_challenges == cap) {
 				cap = cap ? cap * 2 : 4;
 				a.challenges = cn_xrealloc(a.challenges,
 				    cap * sizeof(*a.challenges));
 			}
-			r = sq_chall_row(c, s, 8, &a.challenges[a.n_challenges]);
+			r = sq_chall_row(c, s, 9, &a.challenges[a.n_challenges]);
 			if (r != 0)
 				goto out;
 			a.n_challenges++;
@@ -224,10 +229,11 @@ static int exec_id_text(struct sq_conn *c, enum sq_stmt_id id_stmt, int64_t id,
 /*
  * The challenge must be PROCESSING (started, RFC 8555 section 7.5.1): a
  * validation job that runs twice (its lease expired) cannot overwrite the
- * outcome of the first run; that run gets CN_ERR_CONFLICT.
+ * outcome of the first run; that run gets CN_ERR_CONFLICT. A valid outcome
+ * with expires != 0 also sets the authorization's expires and reuse_until.
  */
-int ca_store_challenge_finish(struct ca_store *st, int64_t chall_id, bool valid,
-    const char *error_json, int64_t now)
+static int finish(struct ca_store *st, int64_t chall_id, bool valid, const char *error_json,
+    int64_t now, int64_t expires, int64_t reuse_until)
 {
 	struct sq_conn *c = NULL;
 	sqlite3_stmt *s = NULL;
@@ -260,8 +266,21 @@ int ca_store_challenge_finish(struct ca_store *st, int64_t chall_id, bool valid,
 	r = sq_exec(c, s);
 	if (r != 0)
 		goto out;
-	r = exec_id_text(c, SQ_AUTHZ_SET_FROM_PENDING, authz_id,
-	    ca_status_str(valid ? CA_ST_VALID : CA_ST_INVALID));
+	if (valid && expires != 0) {
+		r = sq_stmt(c, SQ_AUTHZ_SET_VALID, &s);
+		if (r != 0)
+			goto out;
+		if (sqlite3_bind_int64(s, 1, authz_id) != SQLITE_OK ||
+		    sqlite3_bind_int64(s, 2, expires) != SQLITE_OK ||
+		    sqlite3_bind_int64(s, 3, reuse_until) != SQLITE_OK) {
+			r = sq_fail(c, "bind");
+			goto out;
+		}
+		r = sq_exec(c, s);
+	} else {
+		r = exec_id_text(c, SQ_AUTHZ_SET_FROM_PENDING, authz_id,
+		    ca_status_str(valid ? CA_ST_VALID : CA_ST_INVALID));
+	}
 	if (r != 0)
 		goto out;
 	if (valid)
@@ -274,6 +293,20 @@ int ca_store_challenge_finish(struct ca_store *st, int64_t chall_id, bool valid,
 out:
 	sq_release(st, c);
 	return r;
+}
+
+int ca_store_challenge_finish(struct ca_store *st, int64_t chall_id, bool valid,
+    const char *error_json, int64_t now)
+{
+	return finish(st, chall_id, valid, error_json, now, 0, 0);
+}
+
+int ca_store_challenge_valid(struct ca_store *st, int64_t chall_id, int64_t now,
+    int64_t expires, int64_t reuse_until)
+{
+	if (expires == 0)
+		return cn_err_set(CN_ERR_INTERNAL, "store: a valid authorization needs an expiry");
+	return finish(st, chall_id, true, NULL, now, expires, reuse_until);
 }
 
 int ca_store_authz_set_expires(struct ca_store *st, int64_t id, int64_t expires)

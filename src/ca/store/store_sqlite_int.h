@@ -27,7 +27,7 @@
 	"id, status, thumbprint, jwk_json, contact_json, tos_agreed, created"
 #define SQ_AUTHZ_COLS                                                   \
 	"a.id, a.account_id, a.status, a.id_type, a.id_value, a.wildcard, " \
-	"a.expires, a.created, "                                        \
+	"a.expires, a.created, a.reuse_until, "                         \
 	"c.id, c.authz_id, c.type, c.token, c.status, c.validated, c.error_json"
 #define SQ_CHALL_COLS \
 	"id, authz_id, type, token, status, validated, error_json"
@@ -56,8 +56,8 @@
 	    "WHERE id = ?1")                                                  \
 	/* orders */                                                          \
 	X(AUTHZ_INSERT, "INSERT INTO authzs (account_id, status, id_type, "   \
-	    "id_value, wildcard, expires, created) "                          \
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                            \
+	    "id_value, wildcard, expires, created, reuse_until) "             \
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0))")             \
 	X(CHALL_INSERT, "INSERT INTO challenges (authz_id, type, token, "     \
 	    "status, validated, error_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
 	X(ORDER_INSERT, "INSERT INTO orders (account_id, status, expires, "   \
@@ -91,6 +91,7 @@
 	X(AUTHZ_FIND_VALID, "WITH f AS (SELECT * FROM authzs "                \
 	    "WHERE account_id = ?1 AND id_type = ?2 AND id_value = ?3 "       \
 	    "AND wildcard = ?4 AND status = 'valid' AND expires > ?5 "        \
+	    "AND (reuse_until IS NULL OR reuse_until > ?5) "                  \
 	    "ORDER BY id DESC LIMIT 1) "                                      \
 	    "SELECT " SQ_AUTHZ_COLS " FROM f a "                              \
 	    "LEFT JOIN challenges c ON c.authz_id = a.id ORDER BY c.id")      \
@@ -108,6 +109,9 @@
 	X(AUTHZ_SET_EXPIRES, "UPDATE authzs SET expires = ?2 "               \
 	    "WHERE id = ?1 AND status = 'valid'")                             \
 	X(AUTHZ_SET_FROM_PENDING, "UPDATE authzs SET status = ?2 "            \
+	    "WHERE id = ?1 AND status = 'pending'")                           \
+	X(AUTHZ_SET_VALID, "UPDATE authzs SET status = 'valid', "             \
+	    "expires = ?2, reuse_until = nullif(?3, 0) "                      \
 	    "WHERE id = ?1 AND status = 'pending'")                           \
 	X(ORDERS_READY, "UPDATE orders SET status = 'ready' "                 \
 	    "WHERE status = 'pending' AND id IN (SELECT order_id "            \

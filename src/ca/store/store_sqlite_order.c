@@ -45,7 +45,8 @@ static int insert_authz(struct sq_conn *c, const struct ca_authz *a,
 	    sqlite3_bind_text(s, 4, a->id_value, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int(s, 5, a->wildcard) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 6, a->expires) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 7, a->created) != SQLITE_OK)
+	    sqlite3_bind_int64(s, 7, a->created) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 8, a->reuse_until) != SQLITE_OK)
 		return sq_fail(c, "bind");
 	r = sq_exec(c, s);
 	if (r != 0)

@@ -31,7 +31,8 @@ int ca_store_authz_create(struct ca_store *st, struct ca_authz *az)
 	    sqlite3_bind_text(s, 4, az->id_value, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int(s, 5, az->wildcard) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 6, az->expires) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 7, az->created) != SQLITE_OK) {
+	    sqlite3_bind_int64(s, 7, az->created) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 8, az->reuse_until) != SQLITE_OK) {
 		r = sq_fail(c, "bind");
 		goto out;
 	}

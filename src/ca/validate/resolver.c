@@ -19,6 +19,13 @@
  * Freshness: the caches are capped at a TTL of 0, so a subscriber that fixes
  * a record sees it used at the next validation, not after a cached TTL.
  *
+ * TTLs: with the cap, libunbound reports every TTL as 0 (ub_result.ttl and
+ * the answer packet alike) unless serve-original-ttl is on, which leaves
+ * the cache alone and only puts the TTLs the server sent into the answer
+ * packet. The TXT lookups read the smallest TTL of the answer section from
+ * that packet (ca_v_answer_min_ttl): dns-persist-01 caps the reuse of a
+ * validation by it (draft-ietf-acme-dns-persist section 7.8).
+ *
  * Raw record sets (ca_resolve_rrsets_by) serve CAA (caa.c), which asks
  * every level of a name at once.
  *
@@ -179,6 +186,8 @@ int ca_resolver_new(const struct ca_validate_cfg *cfg, struct ca_resolver **out)
 	    {"do-not-query-localhost:", "no"}, /* the forwarder may be on loopback */
 	    {"cache-max-ttl:", "0"},
 	    {"cache-max-negative-ttl:", "0"},
+	    /* the TTLs as sent, in answer packets only (see the top) */
+	    {"serve-original-ttl:", "yes"},
 	    {"infra-keep-probing:", "yes"}, /* one timeout must not blacklist our only forwarder */
 	    {"infra-host-ttl:", "60"},
 	    /* unbound answers NXDOMAIN itself for the RFC 6761 name "test.";
@@ -473,8 +482,7 @@ out:
 	return rc;
 }
 
-/* Concatenates a TXT rdata's character-strings; a NUL byte becomes "\x00". */
-static int txt_join(const unsigned char *p, size_t len, char **out)
+int ca_v_txt_join(const unsigned char *p, size_t len, char **out)
 {
 	struct cn_buf b;
 	size_t i = 0, k, slen;
@@ -501,7 +509,86 @@ static int txt_join(const unsigned char *p, size_t len, char **out)
 	return rc;
 }
 
-int ca_resolve_txt_by(struct ca_resolver *r, const char *name, int64_t deadline, char ***txts, size_t *n)
+/* Skips the domain name at pkt[*pos] (labels, ending in a root label or a
+ * compression pointer, RFC 1035 section 4.1.4); false if it runs off the end. */
+static bool skip_name(const unsigned char *pkt, size_t len, size_t *pos)
+{
+	size_t p = *pos, labels = 0;
+
+	while (p < len && labels++ <= 127) {
+		unsigned char b = pkt[p];
+
+		if (b == 0) {
+			*pos = p + 1;
+			return true;
+		}
+		if ((b & 0xC0) == 0xC0) {
+			if (len - p < 2)
+				return false;
+			*pos = p + 2;
+			return true;
+		}
+		if ((b & 0xC0) != 0)
+			return false; /* the extended label types of RFC 6891 are obsolete */
+		p += 1 + (size_t)b;
+	}
+	return false;
+}
+
+bool ca_v_answer_min_ttl(const unsigned char *pkt, size_t len, uint32_t *ttl)
+{
+	size_t pos = 12, i, qd, an;
+	uint32_t min = UINT32_MAX, t;
+
+	if (pkt == NULL || len < 12)
+		return false;
+	qd = (size_t)pkt[4] << 8 | pkt[5];
+	an = (size_t)pkt[6] << 8 | pkt[7];
+	if (an == 0)
+		return false;
+	for (i = 0; i < qd; i++) {
+		if (!skip_name(pkt, len, &pos) || len - pos < 4)
+			return false;
+		pos += 4; /* QTYPE, QCLASS */
+	}
+	for (i = 0; i < an; i++) {
+		size_t rdlen;
+
+		/* TYPE, CLASS, TTL, RDLENGTH, then RDATA */
+		if (!skip_name(pkt, len, &pos) || len - pos < 10)
+			return false;
+		t = (uint32_t)pkt[pos + 4] << 24 | (uint32_t)pkt[pos + 5] << 16 |
+		    (uint32_t)pkt[pos + 6] << 8 | pkt[pos + 7];
+		if (t & 0x80000000U)
+			t = 0; /* RFC 2181 section 8 */
+		rdlen = (size_t)pkt[pos + 8] << 8 | pkt[pos + 9];
+		pos += 10;
+		if (len - pos < rdlen)
+			return false;
+		pos += rdlen;
+		if (t < min)
+			min = t;
+	}
+	*ttl = min;
+	return true;
+}
+
+/* The TTL of a query's answer: the smallest in its answer section (CNAMEs
+ * included), else what libunbound says (0 under the cache cap). */
+static uint32_t rq_ttl(const struct rq *q)
+{
+	uint32_t t = 0;
+
+	if (q->res == NULL)
+		return 0;
+	if (ca_v_answer_min_ttl(q->res->answer_packet, q->res->answer_len > 0 ?
+	    (size_t)q->res->answer_len : 0, &t))
+		return t;
+	return q->res->ttl > 0 ? (uint32_t)q->res->ttl : 0;
+}
+
+int ca_resolve_txt_ttl_by(struct ca_resolver *r, const char *name, int64_t deadline, char ***txts,
+    size_t *n, uint32_t *ttl)
 {
 	struct rq q;
 	char msg[400] = "";
@@ -523,6 +610,8 @@ int ca_resolve_txt_by(struct ca_resolver *r, const char *name, int64_t deadline,
 	case RQ_EMPTY:
 		*txts = NULL;
 		*n = 0;
+		if (ttl != NULL)
+			*ttl = 0;
 		rc = 0;
 		goto out;
 	case RQ_DATA:
@@ -535,14 +624,17 @@ int ca_resolve_txt_by(struct ca_resolver *r, const char *name, int64_t deadline,
 			rc = cn_err_set(CN_ERR_DNS, "malformed TXT record at %s", name);
 			goto out;
 		}
-		rc = txt_join((const unsigned char *)q.res->data[j], (size_t)q.res->len[j], &list[cnt]);
+		rc = ca_v_txt_join((const unsigned char *)q.res->data[j], (size_t)q.res->len[j], &list[cnt]);
 		if (rc != 0) {
 			rc = cn_err_set(CN_ERR_DNS, "malformed or oversized TXT record at %s", name);
 			goto out;
 		}
 		cnt++;
 	}
-	CN_LOG(CN_LOG_DEBUG, "validate", "dns %s: %zu TXT record(s)", name, cnt);
+	CN_LOG(CN_LOG_DEBUG, "validate", "dns %s: %zu TXT record(s), TTL %lu", name, cnt,
+	    (unsigned long)rq_ttl(&q));
+	if (ttl != NULL)
+		*ttl = rq_ttl(&q);
 	*txts = list;
 	*n = cnt;
 	list = NULL;
@@ -554,6 +646,11 @@ out:
 	return rc;
 }
 
+int ca_resolve_txt_by(struct ca_resolver *r, const char *name, int64_t deadline, char ***txts, size_t *n)
+{
+	return ca_resolve_txt_ttl_by(r, name, deadline, txts, n, NULL);
+}
+
 int ca_resolve_addrs(struct ca_resolver *r, const char *name, char ***addrs, size_t *n)
 {
 	return ca_resolve_addrs_by(r, name, ca_v_now_ms() + r->timeout_ms, addrs, n);
@@ -562,6 +659,12 @@ int ca_resolve_addrs(struct ca_resolver *r, const char *name, char ***addrs, siz
 int ca_resolve_txt(struct ca_resolver *r, const char *name, char ***txts, size_t *n)
 {
 	return ca_resolve_txt_by(r, name, ca_v_now_ms() + r->timeout_ms, txts, n);
+}
+
+int ca_resolve_txt_ttl(struct ca_resolver *r, const char *name, char ***txts, size_t *n,
+    uint32_t *ttl)
+{
+	return ca_resolve_txt_ttl_by(r, name, ca_v_now_ms() + r->timeout_ms, txts, n, ttl);
 }
 
 void ca_rrset_cleanup(struct ca_rrset *s)
@@ -579,6 +682,7 @@ void ca_rrset_cleanup(struct ca_rrset *s)
 	s->n = 0;
 	s->rc = 0;
 	s->bogus = false;
+	s->ttl = 0;
 }
 
 /* Copies a finished query's outcome into its set. */
@@ -612,6 +716,7 @@ static void rrset_fill(const struct rq *q, struct ca_rrset *s)
 		s->rdata_len[j] = len;
 	}
 	s->n = cnt;
+	s->ttl = rq_ttl(q);
 }
 
 int ca_resolve_rrsets_by(struct ca_resolver *r, int type, struct ca_rrset *sets, size_t n,
@@ -630,6 +735,7 @@ int ca_resolve_rrsets_by(struct ca_resolver *r, int type, struct ca_rrset *sets,
 		sets[i].n = 0;
 		sets[i].rdata = NULL;
 		sets[i].rdata_len = NULL;
+		sets[i].ttl = 0;
 	}
 	if (n == 0)
 		return 0;

@@ -94,6 +94,14 @@ void ca_addrs_free(char **addrs, size_t n);
  * name, malformed record).
  */
 int ca_resolve_txt(struct ca_resolver *r, const char *name, char ***txts, size_t *n) CN_WUR;
+/*
+ * Same as ca_resolve_txt, and *ttl (when ttl is non-NULL) is the TTL the
+ * server gave: the smallest TTL of the answer's records, CNAMEs included
+ * (0 when there is no record). The caches are still capped at 0; only the
+ * reported TTL is the original one.
+ */
+int ca_resolve_txt_ttl(struct ca_resolver *r, const char *name, char ***txts, size_t *n,
+    uint32_t *ttl) CN_WUR;
 
 /*
  * SSRF guard (RFC 8555 section 10.4): 0 if the textual IPv4 or IPv6 address
@@ -152,18 +160,58 @@ int ca_validate_dns_account01(const struct ca_validate_cfg *cfg, struct ca_resol
  * dns-persist-01 (draft-ietf-acme-dns-persist): checks one TXT record of
  * _validation-persist. 0 if it names one of issuers_csv (comma-separated,
  * case-insensitive), its accounturi is account_uri, its persistUntil (if
- * any) is not before now and, for a wildcard, it has policy=wildcard;
+ * any) is not before now and, when need_policy (a wildcard, or a record
+ * found at a parent of the name), it has policy=wildcard;
  * CN_ERR_NOT_FOUND if it names another issuer (to be ignored);
  * CN_ERR_INCORRECT_RESPONSE with a detail otherwise.
  */
 int ca_dns_persist_record_check(const char *txt, const char *issuers_csv, const char *account_uri,
-    bool wildcard, int64_t now) CN_WUR;
-/* Looks the records of "_validation-persist." domain up (domain may start
- * with "*.", which implies wildcard): one must pass the check above.
- * CN_ERR_UNAUTHORIZED without TXT records, CN_ERR_INCORRECT_RESPONSE,
- * CN_ERR_DNS, CN_ERR_MALFORMED. */
+    bool need_policy, int64_t now) CN_WUR;
+
+/* Most names one dns-persist-01 validation asks: the name and its parents. */
+#define CA_DNS_PERSIST_MAX_LEVELS 10
+
+/* True if name lies below parent: parent is a proper suffix of name on a
+ * label boundary ("www.example.com" below "example.com"; not
+ * "badexample.com", not "example.com" itself). ASCII case-insensitive. */
+bool ca_dns_name_is_below(const char *name, const char *parent);
+/*
+ * The names whose _validation-persist label is asked for domain (no "*."),
+ * most specific first: domain, then each parent of it down to top included
+ * when domain lies below top (sections 5 and 6: top is the registrable
+ * domain, never exceeded); only domain when top is NULL, domain itself or
+ * not above domain. At most max and CA_DNS_PERSIST_MAX_LEVELS names; they
+ * point into domain. Returns how many were written.
+ */
+size_t ca_dns_persist_walk(const char *domain, const char *top, const char **names, size_t max);
+/*
+ * Section 7.8: the end of the reuse period of a validation completed at
+ * validated whose record had TTL ttl_s, reuse_s being the CA's reuse
+ * period: validated + min(reuse_s, ttl_s) (a negative reuse_s counts as 0).
+ */
+int64_t ca_dns_persist_reuse_until(int64_t validated, int64_t reuse_s, uint32_t ttl_s);
+
+/* What made a dns-persist-01 validation succeed. */
+struct ca_dns_persist_match {
+	char fqdn[254];   /* the validated FQDN: the name itself or a parent */
+	uint32_t ttl_s;   /* the TTL of the TXT RRset that held the record */
+	size_t level;     /* 0: the name itself, 1: its parent, ... */
+};
+
+/*
+ * Looks the records of "_validation-persist." NAME up for NAME = domain (it
+ * may start with "*.", which implies wildcard) and its parents up to top
+ * (ca_dns_persist_walk), all at once, giving up after timeout_ms (<= 0:
+ * cfg->total_timeout_ms); 0 when one record passes the check above, at
+ * domain itself or, with policy=wildcard, at a parent (the most specific
+ * wins; *match, when non-NULL, says which). Errors: CN_ERR_UNAUTHORIZED
+ * without TXT records anywhere, CN_ERR_INCORRECT_RESPONSE (a record of this
+ * CA that does not pass: the most specific one's reason), CN_ERR_DNS (a
+ * lookup failed and no record of this CA was found), CN_ERR_MALFORMED.
+ */
 int ca_validate_dns_persist01(const struct ca_validate_cfg *cfg, struct ca_resolver *r,
-    const char *domain, bool wildcard, const char *issuers_csv, const char *account_uri,
-    int64_t now) CN_WUR;
+    const char *domain, bool wildcard, const char *top, const char *issuers_csv,
+    const char *account_uri, int64_t now, int timeout_ms,
+    struct ca_dns_persist_match *match) CN_WUR;
 
 #endif

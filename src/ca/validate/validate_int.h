@@ -30,6 +30,24 @@ int ca_resolve_addrs_by(struct ca_resolver *r, const char *name, int64_t deadlin
     size_t *n) CN_WUR;
 int ca_resolve_txt_by(struct ca_resolver *r, const char *name, int64_t deadline, char ***txts,
     size_t *n) CN_WUR;
+/* Same as ca_resolve_txt_ttl, giving up at deadline. */
+int ca_resolve_txt_ttl_by(struct ca_resolver *r, const char *name, int64_t deadline, char ***txts,
+    size_t *n, uint32_t *ttl) CN_WUR;
+
+/*
+ * The smallest TTL among the answer-section records of the DNS message
+ * pkt[0..len) (RFC 1035 section 4.1; a TTL with the high bit set counts as
+ * 0, RFC 2181 section 8). False, *ttl untouched, when the message has no
+ * answer record or is truncated or malformed.
+ */
+bool ca_v_answer_min_ttl(const unsigned char *pkt, size_t len, uint32_t *ttl);
+/*
+ * Concatenates the character-strings of one TXT RDATA (RFC 1035 section
+ * 3.3.14; RFC 7208 section 3.3 style) into a heap string; a NUL byte becomes
+ * the four characters "\x00". CN_ERR_DNS when a string runs past the end,
+ * CN_ERR_TOO_BIG past 65535 bytes. Caller frees *out.
+ */
+int ca_v_txt_join(const unsigned char *p, size_t len, char **out) CN_WUR;
 
 /* Most names ca_resolve_rrsets_by asks at once (a name has at most 127 labels). */
 #define CA_V_MAX_PARALLEL 128
@@ -43,6 +61,7 @@ struct ca_rrset {
 	size_t n;                 /* out: records; 0 for NXDOMAIN and "no data" */
 	unsigned char **rdata;    /* out, owned: each record's RDATA, wire format */
 	size_t *rdata_len;        /* out, owned */
+	uint32_t ttl;             /* out: smallest TTL of the answer section (0 when n is 0) */
 };
 
 /*

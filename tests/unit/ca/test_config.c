@@ -137,7 +137,7 @@ static void test_defaults(void **state)
 		{"profile-shortlived-authz-lifetime", "25200s"}, {"profile-shortlived-ip", "true"},
 		{"profile-classic-ip", "false"}, {"ari-retry-after", "21600s"},
 		{"ari-explanation-url", ""}, {"alternate-chain", ""}, {"dns-account-01", "false"},
-		{"dns-persist-01", "false"},
+		{"dns-persist-01", "false"}, {"dns-persist-01-jit", "false"},
 	};
 	struct ca_config c;
 	size_t i;
@@ -479,6 +479,10 @@ static const struct finish_case finish_cases[] = {
 	    "https://127.0.0.1:14000/terms"},
 	{{"--data=/d", "--default-profile=gold"}, CN_ERR_USAGE,
 	    "--default-profile: expected classic, tlsserver or shortlived, got 'gold'", NULL},
+	{{"--data=/d", "--dns-persist-01-jit"}, CN_ERR_USAGE,
+	    "--dns-persist-01-jit needs --dns-persist-01", NULL},
+	{{"--data=/d", "--dns-persist-01", "--dns-persist-01-jit"}, 0, "https://127.0.0.1:14000",
+	    "https://127.0.0.1:14000/terms"},
 };
 
 static void test_finish(void **state)
@@ -599,7 +603,7 @@ static void test_usage_and_markdown_list_every_option(void **state)
 			fail_msg("the Markdown table lacks %s", key);
 		n++;
 	}
-	assert_int_equal(n, 60);
+	assert_int_equal(n, 61);
 	assert_non_null(strstr(usage, "--config FILE"));
 	free(printed_text);
 	free(usage);

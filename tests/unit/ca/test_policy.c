@@ -594,6 +594,23 @@ static void test_challenges(void **state)
 	}
 }
 
+/* Where a walk up a name stops (dns-persist-01): the registrable domain. */
+static void test_registrable_domain(void **state)
+{
+	const char *top = NULL;
+
+	(void)state;
+	assert_int_equal(ca_policy_registrable_domain(&cfg, "www.shop.example.co.uk", &top), 0);
+	assert_string_equal(top, "example.co.uk");
+	assert_int_equal(ca_policy_registrable_domain(&cfg, "example.com", &top), 0);
+	assert_string_equal(top, "example.com");
+	assert_int_equal(ca_policy_registrable_domain(&cfg, "a.b.proto.example.test", &top), 0);
+	assert_string_equal(top, "example.test");
+	top = NULL;
+	assert_int_equal(ca_policy_registrable_domain(&cfg, "co.uk", &top), CN_ERR_REJECTED_ID);
+	assert_null(top);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_types),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_challenges),
+		cmocka_unit_test(test_registrable_domain),
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_lazy_load),
 	};

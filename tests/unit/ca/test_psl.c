@@ -2,7 +2,8 @@
  * test_psl.c - src/ca/psl.c: the public suffix algorithm (normal, wildcard
  * and exception rules, the implicit "*" rule) on a list written here, with
  * Unicode rules matched as A-labels, comments and trailing text ignored,
- * the private section left out; load errors; and the Debian list
+ * the private section left out; load errors; the registrable domain (where
+ * the dns-persist-01 walk up a name stops); and the Debian list
  * (/usr/share/publicsuffix/public_suffix_list.dat, package publicsuffix).
  */
 #include <setjmp.h>
@@ -93,6 +94,58 @@ static void test_algorithm(void **state)
 	ca_psl_free(NULL);
 }
 
+/* The registrable domain: the public suffix and one more label, a pointer
+ * into the name; NULL for a public suffix. */
+static void test_registrable_domain(void **state)
+{
+	static const struct {
+		const char *name, *want; /* want NULL: none */
+	} cases[] = {
+		{"www.example.co.uk", "example.co.uk"},
+		{"a.b.example.co.uk", "example.co.uk"},
+		{"example.co.uk", "example.co.uk"},
+		{"co.uk", NULL},
+		{"uk", NULL},
+		{"www.example.test", "example.test"}, /* the implicit "*" */
+		{"a.b.c.d.example.test", "example.test"},
+		{"foo.ck", NULL},                     /* *.ck */
+		{"a.b.foo.ck", "b.foo.ck"},
+		{"www.ck", "www.ck"},                 /* !www.ck */
+		{"a.www.ck", "www.ck"},
+		{"x.y.foo.kawasaki.jp", "y.foo.kawasaki.jp"},
+		{"x.city.kawasaki.jp", "city.kawasaki.jp"},
+		{"x.kawasaki.jp", NULL},             /* *.kawasaki.jp */
+		{"a.github.io", "github.io"},        /* the private section does not count */
+		{"", NULL},
+	};
+	struct ca_psl *p = NULL;
+	const char *got;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(write_list("uk\nco.uk\n*.ck\n!www.ck\njp\nkawasaki.jp\n*.kawasaki.jp\n"
+				    "!city.kawasaki.jp\n", "github.io\n"), 0);
+	assert_int_equal(ca_psl_load(path, &p), 0);
+	unlink(path);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = ca_psl_registrable_domain(p, cases[i].name);
+		if (cases[i].want == NULL ? got != NULL :
+		    got == NULL || strcmp(got, cases[i].want) != 0)
+			fail_msg("'%s': got '%s', want '%s'", cases[i].name, got ? got : "(none)",
+			    cases[i].want ? cases[i].want : "(none)");
+		/* a suffix of the name itself, on a label boundary */
+		if (got != NULL)
+			assert_true(got == cases[i].name || got[-1] == '.');
+	}
+	ca_psl_free(p);
+	/* the Debian list */
+	assert_int_equal(ca_psl_load(DEBIAN_PSL, &p), 0);
+	assert_string_equal(ca_psl_registrable_domain(p, "www.shop.example.com.au"), "example.com.au");
+	assert_string_equal(ca_psl_registrable_domain(p, "a.b.example.com"), "example.com");
+	assert_null(ca_psl_registrable_domain(p, "com.au"));
+	ca_psl_free(p);
+}
+
 static void test_load_errors(void **state)
 {
 	struct ca_psl *p = NULL;
@@ -145,6 +198,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_algorithm),
+		cmocka_unit_test(test_registrable_domain),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_debian_list),
 	};

@@ -710,6 +710,88 @@ static void test_authz_find_valid(void **state)
 	}
 }
 
+/* draft-ietf-acme-dns-persist 7.8: reuse_until caps the reuse lookup, not
+ * the authorization; set with the valid outcome, or at creation. */
+static void test_authz_reuse_until(void **state)
+{
+	struct fx *f = *state;
+	struct ca_authz a = {0};
+	struct new_authz n;
+	struct ca_order o = {0};
+	int64_t acct, authz, chall, ids[1] = {0}, plain;
+
+	acct = new_account(f->st, "acct");
+	new_order(f->st, acct, 1, (const char *const[]){"r.example"}, NULL, 0, &authz, &chall);
+	assert_int_equal(ca_store_challenge_start(f->st, chall, 1100), 0);
+	assert_int_equal(ca_store_challenge_valid(f->st, chall, 1200, 7000, 1500), 0);
+	assert_int_equal(ca_store_authz_get(f->st, authz, &a), 0);
+	assert_int_equal(a.status, CA_ST_VALID);
+	assert_int_equal(a.expires, 7000);
+	assert_int_equal(a.reuse_until, 1500);
+	assert_int_equal(a.challenges[0].validated, 1200);
+	ca_authz_cleanup(&a);
+	/* reused before reuse_until, not at or after it: though valid until 7000 */
+	assert_int_equal(ca_store_authz_find_valid(f->st, acct, "dns", "r.example", false, 1499, &a), 0);
+	assert_int_equal(a.id, authz);
+	ca_authz_cleanup(&a);
+	assert_int_equal(ca_store_authz_find_valid(f->st, acct, "dns", "r.example", false, 1500, &a),
+	    CN_ERR_NOT_FOUND);
+	assert_int_equal(authz_status(f->st, authz), CA_ST_VALID);
+	/* an older authorization without a cap is found instead of a capped newer one */
+	plain = valid_authz(f->st, acct, "r2.example");
+	new_order(f->st, acct, 1, (const char *const[]){"r2.example"}, NULL, 0, &authz, &chall);
+	assert_int_equal(ca_store_challenge_start(f->st, chall, 1100), 0);
+	assert_int_equal(ca_store_challenge_valid(f->st, chall, 1200, 7000, 1200), 0); /* TTL 0 */
+	assert_int_equal(ca_store_authz_find_valid(f->st, acct, "dns", "r2.example", false, 1300, &a), 0);
+	assert_int_equal(a.id, plain);
+	assert_int_equal(a.reuse_until, 0);
+	ca_authz_cleanup(&a);
+	/* no cap (0): reused until it expires */
+	new_order(f->st, acct, 1, (const char *const[]){"r3.example"}, NULL, 0, &authz, &chall);
+	assert_int_equal(ca_store_challenge_start(f->st, chall, 1100), 0);
+	assert_int_equal(ca_store_challenge_valid(f->st, chall, 1200, 7000, 0), 0);
+	assert_int_equal(ca_store_authz_find_valid(f->st, acct, "dns", "r3.example", false, 6999, &a), 0);
+	ca_authz_cleanup(&a);
+	/* a challenge finished twice: the second outcome is refused */
+	assert_int_equal(ca_store_challenge_valid(f->st, chall, 1300, 8000, 0), CN_ERR_CONFLICT);
+	assert_int_equal(ca_store_challenge_valid(f->st, 99999, 1300, 8000, 0), CN_ERR_NOT_FOUND);
+	/* an authorization created valid (just-in-time): its order is ready at once */
+	fill_authz(&n, acct, "j.example", false, 9000);
+	n.a.status = CA_ST_VALID;
+	n.a.reuse_until = 1600;
+	n.ch[0].status = CA_ST_VALID;
+	n.ch[0].validated = 1000;
+	o.account_id = acct;
+	o.status = CA_ST_READY;
+	o.expires = 8000;
+	o.created = 1000;
+	o.identifiers_json = (char *)"[]";
+	o.n_authz = 1;
+	o.authz_ids = ids;
+	assert_int_equal(ca_store_order_create(f->st, &o, &n.a, 1), 0);
+	assert_int_equal(order_status(f->st, o.id), CA_ST_READY);
+	assert_int_equal(ca_store_authz_find_valid(f->st, acct, "dns", "j.example", false, 1599, &a), 0);
+	assert_int_equal(a.id, n.a.id);
+	assert_int_equal(a.reuse_until, 1600);
+	assert_int_equal(a.expires, 9000);
+	assert_int_equal(a.challenges[0].status, CA_ST_VALID);
+	assert_int_equal(a.challenges[0].validated, 1000);
+	ca_authz_cleanup(&a);
+	assert_int_equal(ca_store_authz_find_valid(f->st, acct, "dns", "j.example", false, 1600, &a),
+	    CN_ERR_NOT_FOUND);
+	/* pre-authorization (newAuthz) keeps it too */
+	fill_authz(&n, acct, "k.example", false, 9000);
+	n.a.status = CA_ST_VALID;
+	n.a.reuse_until = 1700;
+	n.ch[0].status = CA_ST_VALID;
+	n.ch[0].validated = 1000;
+	assert_int_equal(ca_store_authz_create(f->st, &n.a), 0);
+	assert_int_equal(ca_store_authz_get(f->st, n.a.id, &a), 0);
+	assert_int_equal(a.reuse_until, 1700);
+	assert_int_equal(a.status, CA_ST_VALID);
+	ca_authz_cleanup(&a);
+}
+
 static void test_challenge_start(void **state)
 {
 	struct fx *f = *state;
@@ -1183,6 +1265,7 @@ int main(void)
 		T(test_authz_transition),
 		T(test_orders_by_account),
 		T(test_authz_find_valid),
+		T(test_authz_reuse_until),
 		T(test_challenge_start),
 		T(test_challenge_finish_valid),
 		T(test_challenge_finish_invalid),

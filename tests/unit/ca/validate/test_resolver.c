@@ -3,10 +3,12 @@
  * on loopback: A/AAAA (IPv6 first, RFC 5952 text), NXDOMAIN, no address,
  * SERVFAIL, TXT, DNSSEC bogus answers with a trust anchor, the deadline
  * with a resolver that never answers, bad configuration, and many threads
- * sharing one resolver.
+ * sharing one resolver; the TTLs of TXT answers (as the server sent them,
+ * from the answer packet, with the caches still capped at 0) against a stub
+ * DNS server, and the answer-section TTL reader on hand-made messages.
  *
  * Ports (22300-22309): 22300 DNS, 22301 management, 22302 a UDP socket that
- * never answers, 22303 nothing.
+ * never answers, 22303 nothing; 21530 the stub DNS server.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,12 +22,14 @@
 
 #include "err.h"
 #include "validate/validate.h"
+#include "validate/validate_int.h"
 #include "vtest.h"
 
 #define DNS_PORT 22300
 #define MGMT_PORT 22301
 #define BLACKHOLE_PORT 22302
 #define NOTHING_PORT 22303
+#define STUB_PORT 21530
 
 static struct vt_cts cts;
 static struct ca_resolver *res;
@@ -307,6 +311,134 @@ static void test_threads(void **state)
 	assert_int_equal(total, THREADS * PER_THREAD);
 }
 
+/* A DNS message: header with qd/an counts, the question "a.example TXT",
+ * then the given answer bytes. */
+static size_t msg(unsigned char *out, unsigned an, const unsigned char *answers, size_t alen)
+{
+	static const unsigned char head[] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 7, 'e', 'x',
+	    'a', 'm', 'p', 'l', 'e', 0, 0, 16, 0, 1};
+
+	memcpy(out, head, sizeof(head));
+	out[7] = (unsigned char)an;
+	if (alen > 0)
+		memcpy(out + sizeof(head), answers, alen);
+	return sizeof(head) + alen;
+}
+
+static void test_answer_min_ttl(void **state)
+{
+	/* pointer to the question's name, TXT IN, TTL, RDLENGTH 2, "\1x" */
+#define RR(t0, t1, t2, t3) 0xc0, 0x0c, 0, 16, 0, 1, t0, t1, t2, t3, 0, 2, 1, 'x'
+	static const unsigned char two[] = {RR(0, 0, 0x0e, 0x10), RR(0, 0, 0, 120)};
+	static const unsigned char high[] = {RR(0x80, 0, 0, 0x10)};
+	/* a CNAME with an uncompressed owner "a.example" (TTL 60) to "b", then TXT */
+	static const unsigned char cname[] = {1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 5, 0, 1, 0, 0, 0,
+	    60, 0, 3, 1, 'b', 0, RR(0, 0, 1, 0)};
+	static const unsigned char truncated[] = {RR(0, 0, 0, 9)};
+	static const unsigned char bad_label[] = {0x40, 0, 16, 0, 1, 0, 0, 0, 9, 0, 0};
+	unsigned char m[1024], deep[600];
+	uint32_t ttl = 7;
+	size_t n, i;
+
+	(void)state;
+	n = msg(m, 2, two, sizeof(two));
+	assert_true(ca_v_answer_min_ttl(m, n, &ttl));
+	assert_int_equal(ttl, 120);
+	n = msg(m, 1, high, sizeof(high)); /* RFC 2181 section 8: as 0 */
+	assert_true(ca_v_answer_min_ttl(m, n, &ttl));
+	assert_int_equal(ttl, 0);
+	n = msg(m, 2, cname, sizeof(cname));
+	assert_true(ca_v_answer_min_ttl(m, n, &ttl));
+	assert_int_equal(ttl, 60);
+	/* failures leave *ttl alone */
+	ttl = 7;
+	n = msg(m, 0, NULL, 0); /* no answer record */
+	assert_false(ca_v_answer_min_ttl(m, n, &ttl));
+	n = msg(m, 2, two, sizeof(two) - 1); /* the last RDATA cut short */
+	assert_false(ca_v_answer_min_ttl(m, n, &ttl));
+	n = msg(m, 2, truncated, sizeof(truncated)); /* one record announced more */
+	assert_false(ca_v_answer_min_ttl(m, n, &ttl));
+	n = msg(m, 1, bad_label, sizeof(bad_label)); /* label type 01 */
+	assert_false(ca_v_answer_min_ttl(m, n, &ttl));
+	assert_false(ca_v_answer_min_ttl(m, 11, &ttl)); /* shorter than a header */
+	assert_false(ca_v_answer_min_ttl(NULL, 0, &ttl));
+	/* an owner of 200 one-byte labels: more than a name may have */
+	for (i = 0; i < 200; i++) {
+		deep[2 * i] = 1;
+		deep[2 * i + 1] = 'a';
+	}
+	deep[400] = 0;
+	memcpy(deep + 401, "\0\x10\0\x01\0\0\0\x09\0\0", 10);
+	n = msg(m, 1, deep, 411);
+	assert_false(ca_v_answer_min_ttl(m, n, &ttl));
+	assert_int_equal(ttl, 7);
+#undef RR
+}
+
+static const struct vt_stub_rr one_rr[] = {{"_ttl.stub.example", 16, 3600, "one"}};
+static const struct vt_stub_rr two_rr[] = {{"_ttl.stub.example", 16, 3600, "two"}};
+static const struct vt_stub_rr cname_rr[] = {{"_cname.stub.example", 5, 120, "_ttl.stub.example"},
+    {"_ttl.stub.example", 16, 3600, "one"}};
+static const struct vt_stub_rr high_rr[] = {{"_high.stub.example", 16, 0x80000010U, "x"}};
+static const struct vt_stub_rr soa_rr[] = {{"stub.example", 6, 3600, "ns.stub.example"}};
+static const struct vt_stub_rr now_rr[] = {{"_neg.stub.example", 16, 3600, "now"}};
+static const struct vt_stub_answer stub_a[] = {
+    {"_ttl.stub.example", 16, 0, one_rr, 1, NULL, 0},
+    {"_cname.stub.example", 16, 0, cname_rr, 2, NULL, 0},
+    {"_high.stub.example", 16, 0, high_rr, 1, NULL, 0},
+    {"_neg.stub.example", 16, 0, NULL, 0, soa_rr, 1}, /* no data, SOA minimum 3600 */
+};
+static const struct vt_stub_answer stub_b[] = {
+    {"_ttl.stub.example", 16, 0, two_rr, 1, NULL, 0},
+    {"_neg.stub.example", 16, 0, now_rr, 1, NULL, 0},
+};
+
+/* TTLs as the server sent them; the records themselves still fresh every time. */
+static void test_txt_ttl(void **state)
+{
+	struct ca_validate_cfg c = {.resolver = "127.0.0.1:21530"};
+	struct ca_resolver *v = NULL;
+	struct vt_stub stub;
+	char **t = NULL;
+	size_t n = 0;
+	uint32_t ttl = 1;
+
+	(void)state;
+	assert_int_equal(vt_stub_start(&stub, STUB_PORT, stub_a, sizeof(stub_a) / sizeof(stub_a[0])), 0);
+	assert_int_equal(ca_resolver_new(&c, &v), 0);
+	assert_int_equal(ca_resolve_txt_ttl(v, "_ttl.stub.example", &t, &n, &ttl), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0], "one");
+	assert_int_equal(ttl, 3600);
+	ca_addrs_free(t, n);
+	/* through a CNAME: the shorter of the two */
+	assert_int_equal(ca_resolve_txt_ttl(v, "_cname.stub.example", &t, &n, &ttl), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0], "one");
+	assert_int_equal(ttl, 120);
+	ca_addrs_free(t, n);
+	assert_int_equal(ca_resolve_txt_ttl(v, "_high.stub.example", &t, &n, &ttl), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ttl, 0);
+	ca_addrs_free(t, n);
+	ttl = 1;
+	assert_int_equal(ca_resolve_txt_ttl(v, "_neg.stub.example", &t, &n, &ttl), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ttl, 0);
+	/* the server changes its records: seen at once, cached TTLs or not */
+	vt_stub_set(&stub, stub_b, sizeof(stub_b) / sizeof(stub_b[0]));
+	assert_int_equal(ca_resolve_txt_ttl(v, "_ttl.stub.example", &t, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0], "two");
+	ca_addrs_free(t, n);
+	assert_int_equal(ca_resolve_txt(v, "_neg.stub.example", &t, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0], "now");
+	ca_addrs_free(t, n);
+	ca_resolver_free(v);
+	vt_stub_stop(&stub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +453,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_config),
 	    cmocka_unit_test(test_deadline),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_answer_min_ttl),
+	    cmocka_unit_test(test_txt_ttl),
 	};
 
 	if (ca_validate_global_init() != 0)

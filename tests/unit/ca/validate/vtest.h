@@ -2,8 +2,10 @@
  * vtest.h - helpers shared by the validation tests (header-only: each test
  * is one translation unit): start and stop pebble-challtestsrv (Debian
  * package pebble) as the DNS server, drive its management API, wait for
- * TCP/UDP servers to come up by polling (never sleeping blindly), and run a
- * small accept loop on loopback for in-test servers.
+ * TCP/UDP servers to come up by polling (never sleeping blindly), run a
+ * small accept loop on loopback for in-test servers, and a stub DNS server
+ * (UDP) answering from a table the test sets, with the TTLs it chooses
+ * (challtestsrv answers every record with TTL 0).
  */
 #ifndef VTEST_H
 #define VTEST_H
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -315,6 +318,254 @@ static inline void vt_srv_stop(struct vt_srv *s)
 static inline int vt_srv_accepted(struct vt_srv *s)
 {
 	return __atomic_load_n(&s->accepted, __ATOMIC_SEQ_CST);
+}
+
+/* ---- a stub DNS server on UDP loopback, answering from a table */
+
+/* One record: TXT (text is the one character-string), CNAME (text is the
+ * target), SOA (text is the zone's primary server; the SOA minimum is ttl). */
+struct vt_stub_rr {
+	const char *owner;
+	int type;
+	uint32_t ttl;
+	const char *text;
+};
+
+/* What the stub answers to qname/qtype (ASCII case-insensitive, no trailing
+ * dot): rcode, answer records, authority records. Unlisted: NXDOMAIN. */
+struct vt_stub_answer {
+	const char *qname;
+	int qtype;
+	int rcode;
+	const struct vt_stub_rr *an;
+	size_t n_an;
+	const struct vt_stub_rr *ns;
+	size_t n_ns;
+};
+
+struct vt_stub {
+	int fd;
+	int stop[2];
+	pthread_t th;
+	pthread_mutex_t lock;
+	const struct vt_stub_answer *table; /* under lock */
+	size_t n;
+	int queries;                        /* under lock */
+};
+
+/* Appends the wire form of the dotted name; false when it does not fit. */
+static inline bool vt_stub_name(unsigned char *out, size_t cap, size_t *len, const char *name)
+{
+	const char *p = name, *e;
+
+	while (*p) {
+		e = strchr(p, '.');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e - p > 63 || *len + 1 + (size_t)(e - p) >= cap)
+			return false;
+		out[(*len)++] = (unsigned char)(e - p);
+		memcpy(out + *len, p, (size_t)(e - p));
+		*len += (size_t)(e - p);
+		p = *e ? e + 1 : e;
+	}
+	if (*len >= cap)
+		return false;
+	out[(*len)++] = 0;
+	return true;
+}
+
+static inline bool vt_stub_u16(unsigned char *out, size_t cap, size_t *len, unsigned v)
+{
+	if (*len + 2 > cap)
+		return false;
+	out[(*len)++] = (unsigned char)(v >> 8);
+	out[(*len)++] = (unsigned char)v;
+	return true;
+}
+
+static inline bool vt_stub_u32(unsigned char *out, size_t cap, size_t *len, uint32_t v)
+{
+	return vt_stub_u16(out, cap, len, v >> 16) && vt_stub_u16(out, cap, len, v & 0xffff);
+}
+
+static inline bool vt_stub_rr_put(unsigned char *out, size_t cap, size_t *len, const struct vt_stub_rr *rr)
+{
+	size_t rdlen_at, start;
+	size_t tl;
+
+	if (!vt_stub_name(out, cap, len, rr->owner) || !vt_stub_u16(out, cap, len, (unsigned)rr->type) ||
+	    !vt_stub_u16(out, cap, len, 1) || !vt_stub_u32(out, cap, len, rr->ttl))
+		return false;
+	rdlen_at = *len;
+	if (!vt_stub_u16(out, cap, len, 0))
+		return false;
+	start = *len;
+	if (rr->type == 16) {
+		tl = strlen(rr->text);
+		if (tl > 255 || *len + 1 + tl > cap)
+			return false;
+		out[(*len)++] = (unsigned char)tl;
+		memcpy(out + *len, rr->text, tl);
+		*len += tl;
+	} else if (rr->type == 5) {
+		if (!vt_stub_name(out, cap, len, rr->text))
+			return false;
+	} else if (rr->type == 6) {
+		if (!vt_stub_name(out, cap, len, rr->text) || !vt_stub_name(out, cap, len, rr->text) ||
+		    !vt_stub_u32(out, cap, len, 1) || !vt_stub_u32(out, cap, len, 3600) ||
+		    !vt_stub_u32(out, cap, len, 600) || !vt_stub_u32(out, cap, len, 86400) ||
+		    !vt_stub_u32(out, cap, len, rr->ttl))
+			return false;
+	} else {
+		return false;
+	}
+	out[rdlen_at] = (unsigned char)((*len - start) >> 8);
+	out[rdlen_at + 1] = (unsigned char)(*len - start);
+	return true;
+}
+
+/* The answer to one query q[0..qlen) into out; 0 when the query is not one. */
+static inline size_t vt_stub_reply(struct vt_stub *st, const unsigned char *q, size_t qlen, unsigned char *out,
+    size_t cap)
+{
+	char qname[256];
+	size_t p = 12, o = 0, len = 0, i;
+	unsigned qtype;
+	const struct vt_stub_answer *a = NULL;
+	bool ok = true;
+
+	if (qlen < 17 || cap < 512)
+		return 0;
+	while (p < qlen && q[p] != 0) {
+		size_t l = q[p];
+
+		if (l > 63 || p + 1 + l >= qlen || o + l + 1 >= sizeof(qname))
+			return 0;
+		if (o > 0)
+			qname[o++] = '.';
+		memcpy(qname + o, q + p + 1, l);
+		o += l;
+		p += 1 + l;
+	}
+	qname[o] = '\0';
+	if (p + 5 > qlen)
+		return 0;
+	qtype = (unsigned)q[p + 1] << 8 | q[p + 2];
+	p += 5; /* root label, QTYPE, QCLASS */
+	pthread_mutex_lock(&st->lock);
+	st->queries++;
+	for (i = 0; i < st->n && a == NULL; i++)
+		if (strcasecmp(st->table[i].qname, qname) == 0 && (unsigned)st->table[i].qtype == qtype)
+			a = &st->table[i];
+	memcpy(out, q, p); /* header and question */
+	out[2] = 0x84 | (q[2] & 0x01); /* QR, AA, RD as asked */
+	out[3] = 0x80 | (unsigned char)(a ? a->rcode : 3);
+	out[6] = out[7] = out[8] = out[9] = out[10] = out[11] = 0;
+	len = p;
+	if (a != NULL) {
+		for (i = 0; i < a->n_an && ok; i++)
+			ok = vt_stub_rr_put(out, cap, &len, &a->an[i]);
+		for (i = 0; i < a->n_ns && ok; i++)
+			ok = vt_stub_rr_put(out, cap, &len, &a->ns[i]);
+		out[7] = (unsigned char)a->n_an;
+		out[9] = (unsigned char)a->n_ns;
+	}
+	pthread_mutex_unlock(&st->lock);
+	out[4] = 0;
+	out[5] = 1;
+	return ok ? len : 0;
+}
+
+static inline void *vt_stub_main(void *arg)
+{
+	struct vt_stub *st = arg;
+	unsigned char q[1500], r[4096];
+	struct sockaddr_storage from;
+	struct pollfd pf[2];
+	socklen_t fl;
+	ssize_t n;
+	size_t rl;
+
+	for (;;) {
+		pf[0].fd = st->fd;
+		pf[0].events = POLLIN;
+		pf[1].fd = st->stop[0];
+		pf[1].events = POLLIN;
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents)
+			break;
+		fl = sizeof(from);
+		n = recvfrom(st->fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+		if (n <= 0)
+			continue;
+		rl = vt_stub_reply(st, q, (size_t)n, r, sizeof(r));
+		if (rl > 0)
+			(void)sendto(st->fd, r, rl, 0, (struct sockaddr *)&from, fl);
+	}
+	return NULL;
+}
+
+/* Starts the stub on 127.0.0.1:port (UDP) answering from table[0..n). */
+static inline int vt_stub_start(struct vt_stub *st, int port, const struct vt_stub_answer *table, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->lock, NULL);
+	st->table = table;
+	st->n = n;
+	vt_sockaddr("127.0.0.1", port, &ss, &len);
+	st->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (st->fd < 0)
+		return -1;
+	if (bind(st->fd, (struct sockaddr *)&ss, len) != 0 || pipe(st->stop) != 0) {
+		fprintf(stderr, "vtest: cannot bind UDP port %d: %s\n", port, strerror(errno));
+		close(st->fd);
+		return -1;
+	}
+	if (pthread_create(&st->th, NULL, vt_stub_main, st) != 0) {
+		close(st->fd);
+		close(st->stop[0]);
+		close(st->stop[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Answers from another table from now on. */
+static inline void vt_stub_set(struct vt_stub *st, const struct vt_stub_answer *table, size_t n)
+{
+	pthread_mutex_lock(&st->lock);
+	st->table = table;
+	st->n = n;
+	pthread_mutex_unlock(&st->lock);
+}
+
+static inline int vt_stub_queries(struct vt_stub *st)
+{
+	int n;
+
+	pthread_mutex_lock(&st->lock);
+	n = st->queries;
+	pthread_mutex_unlock(&st->lock);
+	return n;
+}
+
+static inline void vt_stub_stop(struct vt_stub *st)
+{
+	if (write(st->stop[1], "x", 1) != 1)
+		return;
+	pthread_join(st->th, NULL);
+	close(st->fd);
+	close(st->stop[0]);
+	close(st->stop[1]);
+	pthread_mutex_destroy(&st->lock);
 }
 
 #endif
