@@ -27,7 +27,7 @@
  * reuse of a validation that completed (7.8).
  *
  * Left out: multi-perspective corroboration; CAA is the caller's, as for
- * dns-01. XXX the TTL cap is under discussion (draft issue #42 would drop
+ * dns-01. Note: the TTL cap is under discussion (draft issue #42 would drop
  * it); the validation itself is never refused for a short TTL, only its
  * reuse for later orders is.
  */
