@@ -1,9 +1,10 @@
 /*
  * csrcache.c - the finalize request (RFC 8555 section 7.4) parses and checks
  * the CSR, stores its DER with the order and queues a finalization job; the
- * job used to parse the same DER again. With OpenSSL 3.0 a parse costs a
- * public key decoding (OSSL_DECODER) and a signature verification, about a
- * tenth of cairnd's CPU per issuance (bench/README.md). The request hands
+ * job used to parse the same DER again. A parse costs a signature
+ * verification (and, with OpenSSL 3.0, an OSSL_DECODER key decoding for
+ * keys other than EC on the NIST curves), about a sixteenth of cairnd's
+ * CPU per issuance (bench/README.md). The request hands
  * its parsed CSR over through this cache instead; the job takes it when the
  * DER it reads from the store is byte for byte the one the CSR was parsed
  * from, and parses the DER itself otherwise (after a restart, when another

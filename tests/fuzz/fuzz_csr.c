@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(r == CN_ERR_BAD_CSR && csr == NULL);
 		return 0;
 	}
-	check(csr->req != NULL && csr->pubkey != NULL);
+	check(csr->asn1 != NULL && csr->pubkey != NULL);
 	check(csr->n_dns == 0 || csr->dns_names != NULL);
 	check(csr->n_ip == 0 || csr->ip_addrs != NULL);
 	for (i = 0; i < csr->n_dns; i++) {

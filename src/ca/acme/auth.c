@@ -126,15 +126,13 @@ int ca_acme_auth(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *r
 	r = cn_jws_verify(jws, req->key);
 	if (r != 0)
 		goto out;
+	/* cn_jws_parse parsed the payload (strictly) already: share its object */
 	if (!jws->post_as_get) {
-		r = cn_json_parse_object(jws->payload, jws->payload_len, &req->payload);
-		if (r != 0) {
-			char why[256];
-
-			snprintf(why, sizeof(why), "%s", cn_err_detail());
-			r = cn_err_set(CN_ERR_MALFORMED, "payload is not a JSON object: %s", why);
+		if (jws->payload_json == NULL) {
+			r = cn_err_set(CN_ERR_MALFORMED, "payload is not a JSON object");
 			goto out;
 		}
+		req->payload = json_incref(jws->payload_json);
 	}
 	r = 0;
 out:

@@ -148,16 +148,22 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	r = csr_check(ctx, req, &o, der, der_len, &csr);
 	if (r != 0)
 		goto fail;
+	/*
+	 * The job finds the parsed CSR here instead of parsing it again. It is
+	 * put before the job exists: a worker may claim the job as soon as
+	 * finalize_start commits. If that fails, the entry is taken back.
+	 */
+	ca_csrcache_put(ctx->csrs, id, der, der_len, csr);
+	csr = NULL;
 	r = ca_store_order_finalize_start(ctx->store, id, der, der_len, req->now);
+	if (r != 0)
+		cn_csr_free(ca_csrcache_take(ctx->csrs, id, der, der_len));
 	if (r == CN_ERR_CONFLICT) {
 		r = cn_err_set(CN_ERR_ORDER_NOT_READY, "the order is already being finalized");
 		goto fail;
 	}
 	if (r != 0)
 		goto fail;
-	/* the job finds the parsed CSR here instead of parsing it again */
-	ca_csrcache_put(ctx->csrs, id, der, der_len, csr);
-	csr = NULL;
 	ca_jobs_wake(ctx->jobs);
 	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld order=%lld finalization queued",
 	    (long long)req->account.id, (long long)id);

@@ -58,7 +58,7 @@ int ca_build_tbs(const unsigned char *serial, size_t serial_len,
 	    X509_set_issuer_name(x, issuer) != 1 ||
 	    (subject != NULL && X509_set_subject_name(x, subject) != 1) ||
 	    set_time(x, not_before, 1) != 1 || set_time(x, not_after, 0) != 1 ||
-	    X509_set_pubkey(x, pubkey) != 1) {
+	    (pubkey != NULL && X509_set_pubkey(x, pubkey) != 1)) {
 		r = cn_err_openssl(CN_ERR_CRYPTO, "building a certificate");
 		goto out;
 	}

@@ -29,7 +29,8 @@ enum ca_ku {
 /*
  * A new v3 certificate with serial (positive, minimally encoded), issuer
  * (DER Name, copied byte for byte), subject (NULL for an empty one),
- * validity and the subject's public key; no extensions yet.
+ * validity and the subject's public key (X509_set_pubkey; NULL leaves the
+ * key for the caller to set, say with cn_pubkey_to_cert); no extensions yet.
  */
 int ca_build_tbs(const unsigned char *serial, size_t serial_len,
     const unsigned char *issuer_der, size_t issuer_len, const X509_NAME *subject,

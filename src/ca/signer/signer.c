@@ -32,6 +32,7 @@
 #include "signer/build.h"
 #include "signer/signer_int.h"
 #include "x509/cert.h"
+#include "x509/key.h"
 #include "x509/san.h"
 
 #define PATH_MAX_LEN 4096
@@ -204,6 +205,14 @@ static int check_request(const struct ca_signer *s, const struct ca_issue_req *r
 	size_t i;
 	int r;
 
+	/*
+	 * The finalize request checked this key too; the signer checks it
+	 * again whatever its callers did (it is the last line of defence).
+	 * The check is cheap (cn_key_policy_check: an on-curve check for EC
+	 * keys), and what goes into the certificate is built from this very
+	 * key (cn_pubkey_to_cert below), so nothing checked can differ from
+	 * what is signed.
+	 */
 	r = cn_key_policy_check(req->subject_key);
 	if (r != 0)
 		return r;
@@ -307,8 +316,13 @@ int ca_signer_issue(struct ca_signer *s, const struct ca_issue_req *req,
 	if (r != 0)
 		goto out;
 	r = ca_build_tbs(req->serial, req->serial_len, s->issuer_name_der,
-	    s->issuer_name_len, subject, req->not_before, req->not_after,
-	    req->subject_key, &x);
+	    s->issuer_name_len, subject, req->not_before, req->not_after, NULL, &x);
+	if (r != 0)
+		goto out;
+	/* RFC 5280 4.1.2.7, RFC 5480: the key's canonical SubjectPublicKeyInfo,
+	 * written without OpenSSL 3's encoder and decoder (X509_set_pubkey
+	 * runs both: a tenth of an issuance's CPU with OpenSSL 3.0). */
+	r = cn_pubkey_to_cert(x, req->subject_key);
 	if (r != 0)
 		goto out;
 	/* BR 7.1.2.7.11: digitalSignature; keyEncipherment only for RSA. */

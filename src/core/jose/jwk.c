@@ -5,7 +5,8 @@
  * (Base64urlUInt), 6.2.1 (EC public keys: full-size coordinates, no point
  * compression) and 6.3.1 (RSA public keys), RFC 8037 section 2 (OKP
  * Ed25519) and RFC 7638 section 3 (thumbprints). Keys are built with
- * EVP_PKEY_fromdata and read back with EVP_PKEY_get_*_param only (OpenSSL 3).
+ * EVP_PKEY_fromdata (EC keys with cn_ec_pubkey_from_point, which copies a
+ * group made once) and read back with EVP_PKEY_get_*_param only (OpenSSL 3).
  *
  * Left out: private keys (refused on input, never produced), "oct" keys,
  * Ed448, X25519, X448 and non-NIST curves; "use", "key_ops", "alg", "kid" and
@@ -20,11 +21,13 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/param_build.h>
 
 #include "b64url.h"
 #include "json.h"
 #include "mem.h"
+#include "x509/key.h"
 
 #define ED25519_KEY_LEN 32
 #define EC_MAX_COORD 66 /* P-521 */
@@ -34,12 +37,13 @@ struct ec_curve {
 	const char *crv;   /* JWK name, RFC 7518 section 6.2.1.1 */
 	const char *group; /* OpenSSL group name */
 	size_t coord_len;  /* bytes per coordinate */
+	int nid;
 };
 
 static const struct ec_curve ec_curves[] = {
-	{"P-256", "prime256v1", 32},
-	{"P-384", "secp384r1", 48},
-	{"P-521", "secp521r1", 66},
+	{"P-256", "prime256v1", 32, NID_X9_62_prime256v1},
+	{"P-384", "secp384r1", 48, NID_secp384r1},
+	{"P-521", "secp521r1", 66, NID_secp521r1},
 };
 
 /* Private key members of EC, RSA, OKP (RFC 7518 6.2.2, 6.3.2; RFC 8037) and oct keys. */
@@ -129,7 +133,6 @@ static int ec_to_pkey(const json_t *jwk, EVP_PKEY **out)
 	unsigned char *x = NULL, *y = NULL;
 	unsigned char point[1 + 2 * EC_MAX_COORD];
 	size_t x_len = 0, y_len = 0;
-	OSSL_PARAM params[3];
 	int r;
 
 	r = get_member(jwk, "crv", &crv);
@@ -155,17 +158,14 @@ static int ec_to_pkey(const json_t *jwk, EVP_PKEY **out)
 	point[0] = 0x04; /* SEC1 uncompressed point */
 	memcpy(point + 1, x, x_len);
 	memcpy(point + 1 + x_len, y, y_len);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	    (char *)curve->group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
-	    1 + x_len + y_len);
-	params[2] = OSSL_PARAM_construct_end();
 	/*
 	 * The import decodes the point and refuses it when it is not on the
 	 * curve. An uncompressed point cannot be the point at infinity, and the
 	 * three curves have cofactor 1, so no further (costly) check is needed.
+	 * cn_ec_pubkey_from_point copies a group made once instead of building
+	 * one as EVP_PKEY_fromdata does (a quarter of the CPU, OpenSSL 3.0).
 	 */
-	r = pkey_from_params("EC", params, out);
+	r = cn_ec_pubkey_from_point(curve->nid, point, 1 + x_len + y_len, out);
 out:
 	free(x);
 	free(y);

@@ -266,7 +266,7 @@ static int parse_payload(struct cn_jws *jws, const char *b64, size_t len)
 	r = cn_json_parse_object(jws->payload, jws->payload_len, &obj);
 	if (r != 0)
 		return detail_prefix(r == CN_ERR_TOO_BIG ? r : CN_ERR_MALFORMED, "payload");
-	json_decref(obj);
+	jws->payload_json = obj; /* kept: the caller need not parse it again */
 	return 0;
 }
 
@@ -343,6 +343,7 @@ void cn_jws_free(struct cn_jws *jws)
 	if (jws == NULL)
 		return;
 	json_decref(jws->protected_hdr);
+	json_decref(jws->payload_json);
 	free(jws->payload);
 	free(jws->signing_input);
 	free(jws->sig);

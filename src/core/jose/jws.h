@@ -31,6 +31,7 @@ struct cn_jws {
 	const char *url;        /* borrowed, or NULL */
 	unsigned char *payload; /* owned, decoded, NUL-terminated; "" when POST-as-GET */
 	size_t payload_len;
+	json_t *payload_json;   /* owned: the payload parsed (an object), NULL when POST-as-GET */
 	bool post_as_get;       /* payload member was the empty string */
 	char *signing_input;    /* owned: ASCII(protected_b64 "." payload_b64) */
 	size_t signing_input_len;

@@ -18,8 +18,10 @@
 /* Largest CSR DER we parse. */
 #define CN_CSR_MAX_DER (64 * 1024)
 
+struct cn_csr_asn1; /* the decoded CertificationRequest (csr.c) */
+
 struct cn_csr {
-	X509_REQ *req;
+	struct cn_csr_asn1 *asn1;
 	EVP_PKEY *pubkey;  /* owned reference */
 	char **dns_names;  /* lower-case, duplicates removed */
 	size_t n_dns;

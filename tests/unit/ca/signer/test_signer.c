@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -491,6 +492,67 @@ static int ext_critical(X509 *x, int nid)
 }
 
 /* One full certificate, checked field by field. */
+/* The certificate's SubjectPublicKeyInfo is the one OpenSSL's encoder
+ * writes for key (uncompressed point, named curve / NULL parameters), and
+ * its SKI the SHA-1 of that key (RFC 5280 4.2.1.2 method 1). */
+static void check_spki(X509 *x, EVP_PKEY *key)
+{
+	unsigned char *got = NULL, *want = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(x);
+	int n, m;
+
+	n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &got);
+	m = i2d_PUBKEY(key, &want);
+	assert_true(n > 0);
+	assert_int_equal(n, m);
+	assert_memory_equal(got, want, (size_t)n);
+	assert_int_equal(X509_pubkey_digest(x, EVP_sha1(), md, &md_len), 1);
+	assert_non_null(ski);
+	assert_int_equal(ASN1_STRING_length(ski), (int)md_len);
+	assert_memory_equal(ASN1_STRING_get0_data(ski), md, md_len);
+	OPENSSL_free(got);
+	OPENSSL_free(want);
+}
+
+/* A key decoded from a compressed point is certified uncompressed (RFC
+ * 5480 2.2: the form every implementation supports). */
+static void test_issue_compressed_key(void **state)
+{
+	const char *dns[] = {"a.example"};
+	unsigned char serial[CA_SERIAL_LEN], *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *c = NULL;
+	X509 *x = NULL;
+	struct ca_issue_req req = {
+		.dns_names = dns, .n_dns = 1,
+		.serial = serial, .serial_len = sizeof(serial),
+		.not_before = (int64_t)time(NULL), .not_after = (int64_t)time(NULL) + 86400,
+	};
+	int n;
+
+	(void)state;
+	c = EVP_PKEY_dup(fx->p256);
+	assert_non_null(c);
+	assert_int_equal(EVP_PKEY_set_utf8_string_param(c,
+	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed"), 1);
+	n = i2d_PUBKEY(c, &der);
+	assert_int_equal(n, 59); /* 33-octet point */
+	EVP_PKEY_free(c);
+	p = der;
+	c = d2i_PUBKEY(NULL, &p, n);
+	assert_non_null(c);
+	req.subject_key = c;
+	assert_int_equal(ca_serial_new(serial), 0);
+	issue_ok(fx->signer, &req, &x);
+	assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(x), fx->p256), 1);
+	check_spki(x, fx->p256); /* fx->p256 is uncompressed */
+	assert_int_equal(X509_verify(x, X509_get0_pubkey(fx->inter)), 1);
+	X509_free(x);
+	EVP_PKEY_free(c);
+	OPENSSL_free(der);
+}
+
 static void test_issue_profile(void **state)
 {
 	static const struct {
@@ -560,6 +622,7 @@ static void test_issue_profile(void **state)
 		OPENSSL_free(issuer_der);
 		OPENSSL_free(inter_subject_der);
 		assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(x), key), 1);
+		check_spki(x, key);
 
 		/* Subject and SAN. */
 		gens = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
@@ -952,6 +1015,7 @@ int main(void)
 		cmocka_unit_test(test_pki_api_tls),
 		cmocka_unit_test(test_issue_profile),
 		cmocka_unit_test(test_issue_minimal),
+		cmocka_unit_test(test_issue_compressed_key),
 		cmocka_unit_test(test_issue_rejects),
 		cmocka_unit_test(test_issue_validity_limit),
 		cmocka_unit_test(test_issue_per_ca_key_type),

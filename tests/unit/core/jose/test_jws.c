@@ -271,11 +271,20 @@ static void test_sign_parse_verify(void **state)
 				assert_int_equal(jws->payload_len, 0);
 				assert_string_equal((const char *)jws->payload, "");
 				assert_string_equal(pay, "");
+				assert_null(jws->payload_json);
 			} else {
+				json_t *want = NULL;
+
 				assert_false(jws->post_as_get);
 				assert_int_equal(jws->payload_len, strlen(payload));
 				assert_memory_equal(jws->payload, payload, strlen(payload));
 				assert_int_equal(jws->payload[jws->payload_len], '\0');
+				/* the parsed payload is kept, equal to parsing it again */
+				assert_non_null(jws->payload_json);
+				assert_true(json_is_object(jws->payload_json));
+				assert_int_equal(cn_json_parse_object(payload, strlen(payload), &want), 0);
+				assert_true(json_equal(jws->payload_json, want));
+				json_decref(want);
 			}
 			tbs = cn_xmalloc(strlen(prot) + strlen(pay) + 2);
 			memcpy(tbs, prot, strlen(prot));

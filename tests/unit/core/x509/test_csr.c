@@ -3,8 +3,11 @@
  * type, the RFC 8555 7.4 identifier check (equal sets, extra and missing
  * names, case, duplicates, IP text forms, commonName), strictness (broken
  * signatures, tampered content, trailing or missing bytes, other SAN types,
- * weak digests, two commonNames, bad dNSName/iPAddress encodings) and the
- * key policy applied to the keys CSRs carry.
+ * weak digests, two commonNames, bad dNSName/iPAddress encodings), the
+ * keys CSRs carry in every point form and through both key paths (EC points
+ * straight, other keys through OpenSSL's decoder), each against what
+ * OpenSSL's own X509_REQ parser makes of the same DER, and the key policy
+ * applied to them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +21,8 @@
 #include <string.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -137,7 +142,7 @@ static void test_csr_parse_every_key_type(void **state)
 			else
 				assert_null(csr->common_name);
 			assert_int_equal(EVP_PKEY_eq(csr->pubkey, keys[i]), 1);
-			assert_non_null(csr->req);
+			assert_non_null(csr->asn1);
 			assert_int_equal(cn_csr_check_identifiers(csr, dns, 2, ips, 2), 0);
 			cn_csr_free(csr);
 			free(der);
@@ -460,6 +465,96 @@ static void test_csr_key_policy(void **state)
 	}
 }
 
+
+/* What OpenSSL's X509_REQ parser says of der: 1 (parses, self-signature
+ * verifies), 0 otherwise; *key its public key when it parses. */
+static int openssl_verdict(const unsigned char *der, size_t len, EVP_PKEY **key)
+{
+	const unsigned char *p = der;
+	X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
+	EVP_PKEY *k = req != NULL ? X509_REQ_get_pubkey(req) : NULL;
+	int ok = k != NULL && p == der + len && X509_REQ_verify(req, k) == 1;
+
+	ERR_clear_error();
+	X509_REQ_free(req);
+	if (ok)
+		*key = k;
+	else
+		EVP_PKEY_free(k);
+	return ok;
+}
+
+/* The CSR's key, in every point form and through both key paths, is the
+ * key OpenSSL's X509_REQ parser finds; a point off the curve is refused. */
+static void test_csr_key_paths(void **state)
+{
+	static const struct {
+		const char *what;
+		const char *group; /* NULL: RSA 2048 */
+		const char *form;  /* EC point conversion form */
+		bool off_curve;
+		int policy;
+	} cases[] = {
+		{"P-256", "P-256", "uncompressed", false, 0},
+		{"P-256 compressed", "P-256", "compressed", false, 0},
+		{"P-256 hybrid", "P-256", "hybrid", false, 0},
+		{"P-384 compressed", "P-384", "compressed", false, 0},
+		{"P-521", "P-521", "uncompressed", false, CN_ERR_BAD_KEY},
+		{"secp256k1 (decoder)", "secp256k1", "uncompressed", false, CN_ERR_BAD_KEY},
+		{"RSA (decoder)", NULL, NULL, false, 0},
+		{"P-256 off the curve", "P-256", "uncompressed", true, 0},
+		{"P-384 off the curve", "P-384", "uncompressed", true, 0},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		EVP_PKEY *k = NULL, *ref = NULL;
+		unsigned char *der = NULL, pt[200];
+		size_t len = 0, n = 0, j;
+		struct cn_csr *csr = NULL;
+		int rc;
+
+		if (cases[i].group == NULL) {
+			k = rsa_key(2048, 65537);
+		} else {
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", cases[i].group);
+			assert_non_null(k);
+			assert_int_equal(EVP_PKEY_set_utf8_string_param(k,
+			    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, cases[i].form), 1);
+		}
+		raw_csr(k, NULL, NULL, "DNS:a.example", NULL, EVP_sha256(), &der, &len);
+		if (cases[i].off_curve) {
+			assert_int_equal(EVP_PKEY_get_octet_string_param(k,
+			    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof(pt), &n), 1);
+			for (j = 0; j + n <= len && memcmp(der + j, pt, n) != 0; j++)
+				;
+			assert_true(j + n <= len);
+			der[j + n - 1] ^= 0x01; /* y's last bit */
+		}
+		cn_err_clear();
+		rc = cn_csr_parse_der(der, len, &csr);
+		if (openssl_verdict(der, len, &ref) != (rc == 0))
+			fail_msg("%s: %d (%s), OpenSSL disagrees", cases[i].what, rc,
+			    cn_err_detail());
+		if (cases[i].off_curve) {
+			assert_int_equal(rc, CN_ERR_BAD_CSR);
+			assert_non_null(strstr(cn_err_detail(), "public key"));
+		} else {
+			if (rc != 0)
+				fail_msg("%s: %s", cases[i].what, cn_err_detail());
+			assert_int_equal(EVP_PKEY_eq(csr->pubkey, k), 1);
+			assert_int_equal(EVP_PKEY_eq(csr->pubkey, ref), 1);
+			if (cn_key_policy_check(csr->pubkey) != cases[i].policy)
+				fail_msg("%s: policy %s", cases[i].what, cn_err_detail());
+		}
+		cn_csr_free(csr);
+		EVP_PKEY_free(ref);
+		EVP_PKEY_free(k);
+		free(der);
+	}
+}
+
 /* A first name longer than ub-common-name (64) gives no commonName. */
 static void test_csr_new_long_first_name(void **state)
 {
@@ -521,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_csr_rejects),
 		cmocka_unit_test(test_csr_too_big),
 		cmocka_unit_test(test_csr_key_policy),
+		cmocka_unit_test(test_csr_key_paths),
 		cmocka_unit_test(test_csr_new_long_first_name),
 		cmocka_unit_test(test_csr_new_rejects),
 	};

@@ -2,8 +2,11 @@
  * test_key.c - unit tests for src/core/x509/key.c: key type names, key
  * generation for every type, PKCS#8 PEM round trips (and refusal of
  * encrypted or broken PEM), atomic save/load with mode 0600, the SPKI
- * SHA-256 fingerprint against a value computed with the openssl CLI, and
- * the subscriber key policy table (BR 6.1.5, 6.1.6).
+ * SHA-256 fingerprint against a value computed with the openssl CLI, the
+ * canonical SubjectPublicKeyInfo against OpenSSL's encoder (and in a
+ * certificate), EC keys from points against EVP_PKEY_fromdata, and the
+ * subscriber key policy table (BR 6.1.5, 6.1.6), the point at infinity
+ * included.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,9 +23,14 @@
 
 #include <openssl/bn.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "err.h"
 #include "mem.h"
@@ -340,6 +348,260 @@ static void test_key_policy(void **state)
 	assert_int_equal(cn_key_policy_check(NULL), CN_ERR_BAD_KEY);
 }
 
+
+/* i2d_PUBKEY's bytes: OpenSSL's encoder, the reference. */
+static unsigned char *ref_spki(EVP_PKEY *k, size_t *len)
+{
+	unsigned char *p = NULL;
+	int n = i2d_PUBKEY(k, &p);
+
+	assert_true(n > 0);
+	*len = (size_t)n;
+	return p;
+}
+
+/* The key decoded from the SPKI with its point in form (02/03 compressed, 06/07 hybrid). */
+static EVP_PKEY *ec_key_in_form(EVP_PKEY *k, const char *form)
+{
+	EVP_PKEY *d = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n;
+
+	d = EVP_PKEY_dup(k);
+	assert_non_null(d);
+	assert_int_equal(EVP_PKEY_set_utf8_string_param(d,
+	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form), 1);
+	n = i2d_PUBKEY(d, &der);
+	assert_true(n > 0);
+	EVP_PKEY_free(d);
+	p = der;
+	d = d2i_PUBKEY(NULL, &p, n);
+	assert_non_null(d);
+	OPENSSL_free(der);
+	return d;
+}
+
+static void test_pubkey_spki_der(void **state)
+{
+	static const char *const what[] = {"P-256", "P-384", "P-521", "secp256k1", "rsa2048",
+	    "rsa2056", "ed25519"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		EVP_PKEY *k = NULL, *c = NULL;
+		unsigned char *der = NULL, *ref = NULL, *cder = NULL;
+		size_t len = 0, ref_len = 0, clen = 0;
+		char fp[44], cfp[44];
+
+		if (strncmp(what[i], "rsa", 3) == 0)
+			k = rsa_key((unsigned)strtoul(what[i] + 3, NULL, 10), 65537);
+		else if (strcmp(what[i], "ed25519") == 0)
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		else
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", what[i]);
+		assert_non_null(k);
+		ref = ref_spki(k, &ref_len);
+		assert_int_equal(cn_pubkey_spki_der(k, &der, &len), 0);
+		if (len != ref_len || memcmp(der, ref, len) != 0)
+			fail_msg("%s: SPKI differs from i2d_PUBKEY's", what[i]);
+		if (strncmp(what[i], "P-", 2) == 0) {
+			/* compressed and hybrid points come out uncompressed */
+			static const char *const forms[] = {"compressed", "hybrid"};
+			size_t f;
+
+			assert_int_equal(cn_pubkey_sha256_b64url(k, fp), 0);
+			for (f = 0; f < 2; f++) {
+				c = ec_key_in_form(k, forms[f]);
+				assert_int_equal(cn_pubkey_spki_der(c, &cder, &clen), 0);
+				if (clen != ref_len || memcmp(cder, ref, clen) != 0)
+					fail_msg("%s %s: not written uncompressed", what[i], forms[f]);
+				assert_int_equal(cn_pubkey_sha256_b64url(c, cfp), 0);
+				assert_string_equal(fp, cfp);
+				free(cder);
+				cder = NULL;
+				EVP_PKEY_free(c);
+				c = NULL;
+			}
+		}
+		free(der);
+		OPENSSL_free(ref);
+		EVP_PKEY_free(k);
+	}
+}
+
+/* The key set into a certificate: its SPKI, what signing and hashing see. */
+static void test_pubkey_to_cert(void **state)
+{
+	static const char *const what[] = {"P-256", "P-384", "rsa2048", "ed25519"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		EVP_PKEY *k = NULL, *other = NULL, *ca = NULL;
+		X509 *x = NULL, *back = NULL;
+		unsigned char *ref = NULL, *got = NULL, *der = NULL;
+		const unsigned char *p;
+		size_t ref_len = 0;
+		int n;
+
+		if (strcmp(what[i], "rsa2048") == 0)
+			k = rsa_key(2048, 65537);
+		else if (strcmp(what[i], "ed25519") == 0)
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		else
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", what[i]);
+		ca = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		assert_non_null(k);
+		assert_non_null(ca);
+		ref = ref_spki(k, &ref_len);
+		x = X509_new();
+		assert_non_null(x);
+		assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+		assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 1), 1);
+		assert_int_equal(X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+		    MBSTRING_ASC, (const unsigned char *)"t", -1, -1, 0), 1);
+		assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(x)), 1);
+		assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+		assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+		assert_int_equal(cn_pubkey_to_cert(x, k), 0);
+		n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &got);
+		assert_int_equal((size_t)n, ref_len);
+		assert_memory_equal(got, ref, ref_len);
+		if (strcmp(what[i], "ed25519") == 0) {
+			assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(x), k), 1);
+		} else {
+			assert_null(X509_get0_pubkey(x));
+			ERR_clear_error();
+		}
+		/* signed, encoded and decoded, it holds k */
+		assert_true(X509_sign(x, ca, EVP_sha256()) > 0);
+		n = i2d_X509(x, &der);
+		assert_true(n > 0);
+		p = der;
+		back = d2i_X509(NULL, &p, n);
+		assert_non_null(back);
+		assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(back), k), 1);
+		assert_int_equal(X509_verify(back, ca), 1);
+		/* a certificate that holds a key already gets the new one */
+		other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+		assert_int_equal(cn_pubkey_to_cert(back, other), 0);
+		assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(back), other), 1);
+		OPENSSL_free(got);
+		OPENSSL_free(der);
+		OPENSSL_free(ref);
+		X509_free(back);
+		X509_free(x);
+		EVP_PKEY_free(other);
+		EVP_PKEY_free(ca);
+		EVP_PKEY_free(k);
+	}
+}
+
+/* Points of every form give the key EVP_PKEY_fromdata gives; it verifies. */
+static void test_ec_pubkey_from_point(void **state)
+{
+	static const struct {
+		const char *group;
+		int nid;
+	} curves[] = {
+		{"P-256", NID_X9_62_prime256v1},
+		{"P-384", NID_secp384r1},
+		{"P-521", NID_secp521r1},
+	};
+	static const char *const forms[] = {"uncompressed", "compressed", "hybrid"};
+	static const unsigned char msg[] = "cairn";
+	size_t i, f;
+
+	(void)state;
+	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i].group);
+		EVP_PKEY *pub = NULL, *fd = NULL;
+		EVP_PKEY_CTX *ctx = NULL;
+		EVP_MD_CTX *md = NULL;
+		unsigned char pt[200], sig[160];
+		size_t n = 0, sig_len = sizeof(sig);
+		OSSL_PARAM params[3];
+
+		assert_non_null(k);
+		for (f = 0; f < 3; f++) {
+			EVP_PKEY *d = EVP_PKEY_dup(k);
+
+			assert_int_equal(EVP_PKEY_set_utf8_string_param(d,
+			    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, forms[f]), 1);
+			assert_int_equal(EVP_PKEY_get_octet_string_param(d,
+			    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof(pt), &n), 1);
+			EVP_PKEY_free(d);
+			assert_int_equal(cn_ec_pubkey_from_point(curves[i].nid, pt, n, &pub), 0);
+			assert_int_equal(EVP_PKEY_eq(pub, k), 1);
+			assert_int_equal(EVP_PKEY_get_bits(pub), EVP_PKEY_get_bits(k));
+			assert_int_equal(cn_key_policy_check(pub),
+			    curves[i].nid == NID_secp521r1 ? CN_ERR_BAD_KEY : 0);
+			if (f == 0) {
+				/* the same key as the one EVP_PKEY_fromdata makes */
+				ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+				params[0] = OSSL_PARAM_construct_utf8_string(
+				    OSSL_PKEY_PARAM_GROUP_NAME, (char *)curves[i].group, 0);
+				params[1] = OSSL_PARAM_construct_octet_string(
+				    OSSL_PKEY_PARAM_PUB_KEY, pt, n);
+				params[2] = OSSL_PARAM_construct_end();
+				assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+				assert_int_equal(EVP_PKEY_fromdata(ctx, &fd, EVP_PKEY_PUBLIC_KEY,
+				    params), 1);
+				assert_int_equal(EVP_PKEY_eq(pub, fd), 1);
+				EVP_PKEY_free(fd);
+				fd = NULL;
+				EVP_PKEY_CTX_free(ctx);
+				/* a signature by k verifies with it */
+				md = EVP_MD_CTX_new();
+				assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
+				assert_int_equal(EVP_DigestSign(md, sig, &sig_len, msg, sizeof(msg)), 1);
+				EVP_MD_CTX_free(md);
+				md = EVP_MD_CTX_new();
+				assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
+				    pub), 1);
+				assert_int_equal(EVP_DigestVerify(md, sig, sig_len, msg, sizeof(msg)), 1);
+				EVP_MD_CTX_free(md);
+				/* a point off the curve, a cut one, another curve's nid */
+				pt[n - 1] ^= 1;
+				assert_int_equal(cn_ec_pubkey_from_point(curves[i].nid, pt, n,
+				    &fd), CN_ERR_BAD_KEY);
+				pt[n - 1] ^= 1;
+				assert_int_equal(cn_ec_pubkey_from_point(curves[i].nid, pt, n - 1,
+				    &fd), CN_ERR_BAD_KEY);
+				assert_int_equal(cn_ec_pubkey_from_point(curves[(i + 1) % 3].nid, pt,
+				    n, &fd), CN_ERR_BAD_KEY);
+				assert_null(fd);
+			}
+			EVP_PKEY_free(pub);
+			pub = NULL;
+		}
+		EVP_PKEY_free(k);
+	}
+	assert_int_equal(cn_ec_pubkey_from_point(NID_secp256k1, (const unsigned char *)"\4", 1,
+	    &(EVP_PKEY *){NULL}), CN_ERR_BAD_KEY);
+	assert_int_equal(cn_ec_pubkey_from_point(NID_X9_62_prime256v1, NULL, 0,
+	    &(EVP_PKEY *){NULL}), CN_ERR_BAD_KEY);
+}
+
+/* The point at infinity decodes, and the (quick) policy check refuses it. */
+static void test_key_policy_infinity(void **state)
+{
+	static const unsigned char inf[] = {0x00};
+	EVP_PKEY *k = NULL;
+	int r;
+
+	(void)state;
+	r = cn_ec_pubkey_from_point(NID_X9_62_prime256v1, inf, sizeof(inf), &k);
+	if (r == 0) {
+		assert_int_equal(cn_key_policy_check(k), CN_ERR_BAD_KEY);
+		EVP_PKEY_free(k);
+	} else {
+		assert_int_equal(r, CN_ERR_BAD_KEY);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +611,10 @@ int main(void)
 		cmocka_unit_test(test_pubkey_fingerprint),
 		cmocka_unit_test(test_key_save_load),
 		cmocka_unit_test(test_key_policy),
+		cmocka_unit_test(test_pubkey_spki_der),
+		cmocka_unit_test(test_pubkey_to_cert),
+		cmocka_unit_test(test_ec_pubkey_from_point),
+		cmocka_unit_test(test_key_policy_infinity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
