@@ -138,6 +138,22 @@ int ca_jobs_start(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
 	return 0;
 }
 
+int ca_jobs_run_now(struct ca_jobs *jobs, enum ca_job_kind kind, int64_t target_id)
+{
+	struct ca_job job;
+	int r;
+
+	if (jobs == NULL)
+		return cn_err_set(CN_ERR_NOT_FOUND, "no workers");
+	memset(&job, 0, sizeof(job));
+	r = ca_store_job_claim_target(jobs->ctx->store, kind, target_id, (int64_t)time(NULL),
+	    CA_JOB_LEASE_S, &job);
+	if (r != 0)
+		return r;
+	run_job(jobs, &job);
+	return 0;
+}
+
 void ca_jobs_wake(struct ca_jobs *jobs)
 {
 	if (jobs == NULL)

@@ -33,6 +33,11 @@ int ca_work_caa(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
  */
 int ca_work_caa_recheck(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
     struct ca_resolver *resolver, const struct ca_order *o, int64_t now) CN_WUR;
+/* Whether every CAA check of o's authorizations stays younger than
+ * cfg->caa_recheck_age_s for margin_s more seconds, so that finalizing o
+ * needs no DNS (false on a store error). */
+bool ca_work_caa_fresh(const struct ca_ctx *ctx, const struct ca_order *o, int64_t now,
+    int64_t margin_s);
 /*
  * dns-persist-01 (work_persist.c) for az at time now: the lookup at its name
  * and, for policy=wildcard records, its parents up to its registrable

@@ -12,6 +12,7 @@
  */
 #include "work.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,32 @@ static const struct ca_challenge *valid_challenge(const struct ca_authz *az)
 	return NULL;
 }
 
+/* Whether az's CAA check is older than `age` seconds at `now`. */
+static bool caa_stale(const struct ca_authz *az, const struct ca_challenge *ch, int64_t now,
+    int64_t age)
+{
+	return strcmp(az->id_type, "dns") == 0 && (ch == NULL || now - ch->validated >= age);
+}
+
+bool ca_work_caa_fresh(const struct ca_ctx *ctx, const struct ca_order *o, int64_t now,
+    int64_t margin_s)
+{
+	struct ca_authz az;
+	bool fresh = true;
+	size_t i;
+
+	for (i = 0; i < o->n_authz && fresh; i++) {
+		memset(&az, 0, sizeof(az));
+		if (ca_store_authz_get(ctx->store, o->authz_ids[i], &az) != 0)
+			fresh = false;
+		else if (caa_stale(&az, valid_challenge(&az), now,
+		    ctx->cfg->caa_recheck_age_s - margin_s))
+			fresh = false;
+		ca_authz_cleanup(&az);
+	}
+	return fresh;
+}
+
 int ca_work_caa_recheck(const struct ca_ctx *ctx, const struct ca_validate_cfg *vcfg,
     struct ca_resolver *resolver, const struct ca_order *o, int64_t now)
 {
@@ -64,8 +91,7 @@ int ca_work_caa_recheck(const struct ca_ctx *ctx, const struct ca_validate_cfg *
 		if (r != 0)
 			break;
 		ch = valid_challenge(&az);
-		if (strcmp(az.id_type, "dns") == 0 &&
-		    (ch == NULL || now - ch->validated >= ctx->cfg->caa_recheck_age_s)) {
+		if (caa_stale(&az, ch, now, ctx->cfg->caa_recheck_age_s)) {
 			CN_LOG(CN_LOG_INFO, "caa", "acct=%lld order=%lld authz=%lld validated %llds ago: CAA again",
 			    (long long)o->account_id, (long long)o->id, (long long)az.id,
 			    ch ? (long long)(now - ch->validated) : -1LL);

@@ -54,7 +54,7 @@ while IFS= read -r line; do
     "DONE "*) done_line=$line ;;
     *) t_log "probe: $line" ;;
   esac
-done < <(STRICT_DOMAIN=${STRICT_DOMAIN:-strict.example.test} timeout -k 5 120 "$PY" "$PROBE" 2>"$T_TMP/probe.log")
+done < <(EXPECT_FINALIZE_VALID=1 STRICT_DOMAIN=${STRICT_DOMAIN:-strict.example.test} timeout -k 5 120 "$PY" "$PROBE" 2>"$T_TMP/probe.log")
 wait $! 2>/dev/null
 rc=$?
 

@@ -3,7 +3,9 @@
  * ready (else orderNotReady); the CSR (base64url DER) must be signed by its
  * key, name exactly the order's identifiers (CN among them) and carry a key
  * the policy accepts that is not the account key (section 11.1). Issuance
- * itself runs as a job: the order answers "processing" with Retry-After.
+ * itself is a durable job, which the request runs itself when it needs no
+ * network (the answer is then the "valid" order), else a worker does (the
+ * answer is "processing" with Retry-After).
  * A key the operator blocked is badPublicKey; an order whose profile is no
  * longer offered is invalidProfile (draft-ietf-acme-profiles section 4).
  */
@@ -18,10 +20,13 @@
 #include "log.h"
 #include "mem.h"
 #include "profile.h"
+#include "work.h"
 #include "x509/csr.h"
 #include "x509/key.h"
 
 #define CA_MAX_CSR 16384
+/* CAA checks this close to their recheck age are left to a worker. */
+#define CA_FINALIZE_NOW_MARGIN_S 60
 
 int ca_order_identifiers(const struct ca_order *o, json_t **json_out, const char ***dns,
     size_t *n_dns, const char ***ips, size_t *n_ips)
@@ -101,6 +106,35 @@ out:
 	return r;
 }
 
+/*
+ * Signing needs no network unless a CAA check must be repeated, so when
+ * every CAA check is fresh the request runs the finalization job itself
+ * (claimed from the store like a worker would, so a crash midway leaves it
+ * to the workers) and answers with the order as it then is: "valid" with
+ * its certificate URL, saving the client its polls (RFC 8555 section 7.4
+ * allows either answer). Otherwise, or when a worker has the job already,
+ * the order is "processing". On 0, *o is the order as stored after the
+ * job.
+ */
+static int finalize_now(const struct ca_ctx *ctx, const struct ca_req *req, struct ca_order *o)
+{
+	struct ca_order after;
+	int r;
+
+	if (ctx->jobs == NULL || !ca_work_caa_fresh(ctx, o, req->now, CA_FINALIZE_NOW_MARGIN_S))
+		return CN_ERR_NOT_FOUND;
+	r = ca_jobs_run_now(ctx->jobs, CA_JOB_FINALIZE, o->id);
+	if (r != 0)
+		return r;
+	memset(&after, 0, sizeof(after));
+	r = ca_store_order_get(ctx->store, o->id, &after);
+	if (r != 0)
+		return 0; /* the job ran; the client polls as for "processing" */
+	ca_order_cleanup(o);
+	*o = after;
+	return 0;
+}
+
 void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,
     int64_t id)
 {
@@ -164,16 +198,19 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	}
 	if (r != 0)
 		goto fail;
-	ca_jobs_wake(ctx->jobs);
-	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld order=%lld finalization queued",
-	    (long long)req->account.id, (long long)id);
 	o.status = CA_ST_PROCESSING;
+	if (finalize_now(ctx, req, &o) != 0) {
+		ca_jobs_wake(ctx->jobs);
+		CN_LOG(CN_LOG_INFO, "acme", "acct=%lld order=%lld finalization queued",
+		    (long long)req->account.id, (long long)id);
+	}
 	j = ca_render_order(ctx, &o, req->now);
 	ca_ari_order_decorate(ctx, j, id);
 	ca_resp_json(resp, 200, j);
 	loc = ca_url(ctx, "/acme/order/%lld", (long long)id);
 	ca_resp_header(resp, "Location", "%s", loc);
-	ca_resp_retry_after(resp, ctx->cfg->retry_after_s);
+	if (o.status == CA_ST_PROCESSING)
+		ca_resp_retry_after(resp, ctx->cfg->retry_after_s);
 	goto out;
 fail:
 	ca_resp_problem(resp, r, NULL);

@@ -246,6 +246,11 @@ void ca_cert_cleanup(struct ca_cert *c);
 /* Claims the oldest job with run_after <= now that nobody holds (or whose
  * lease expired), leasing it until now + lease_s. CN_ERR_NOT_FOUND if none. */
 int ca_store_job_claim(struct ca_store *st, int64_t now, int lease_s, struct ca_job *out) CN_WUR;
+/* Claims, as ca_store_job_claim, the runnable job of `kind` for target_id
+ * (the caller runs it at once); CN_ERR_NOT_FOUND if there is none or
+ * another holds it. */
+int ca_store_job_claim_target(struct ca_store *st, enum ca_job_kind kind, int64_t target_id,
+    int64_t now, int lease_s, struct ca_job *out) CN_WUR;
 /* Deletes a finished job. */
 int ca_store_job_done(struct ca_store *st, int64_t job_id) CN_WUR;
 /* Releases the job to run again at run_after, attempts + 1. */

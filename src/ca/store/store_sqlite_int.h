@@ -141,6 +141,10 @@
 	    "SELECT id FROM jobs WHERE run_after <= ?1 AND lease_until <= ?1 " \
 	    "ORDER BY run_after, id LIMIT 1) "                                \
 	    "RETURNING id, kind, target_id, attempts, run_after")             \
+	X(JOB_CLAIM_TARGET, "UPDATE jobs SET lease_until = ?2 WHERE id = ("   \
+	    "SELECT id FROM jobs WHERE kind = ?3 AND target_id = ?4 AND "     \
+	    "run_after <= ?1 AND lease_until <= ?1 ORDER BY id LIMIT 1) "     \
+	    "RETURNING id, kind, target_id, attempts, run_after")             \
 	X(JOB_DONE, "DELETE FROM jobs WHERE id = ?1")                         \
 	X(JOB_RETRY, "UPDATE jobs SET run_after = ?2, attempts = attempts + 1, " \
 	    "lease_until = 0 WHERE id = ?1")                                  \

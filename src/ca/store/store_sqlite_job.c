@@ -59,7 +59,10 @@ static int job_kind_parse(struct sq_conn *c, const char *s, enum ca_job_kind *ou
 	return cn_err_set(CN_ERR_STORE, "store: unknown job kind");
 }
 
-int ca_store_job_claim(struct ca_store *st, int64_t now, int lease_s, struct ca_job *out)
+/* Claims with SQ_JOB_CLAIM (any runnable job) or SQ_JOB_CLAIM_TARGET (the
+ * runnable job of kind for target_id). */
+static int job_claim(struct ca_store *st, enum sq_stmt_id id, enum ca_job_kind kind,
+    int64_t target_id, int64_t now, int lease_s, struct ca_job *out)
 {
 	struct sq_conn *c = NULL;
 	sqlite3_stmt *s = NULL;
@@ -70,11 +73,14 @@ int ca_store_job_claim(struct ca_store *st, int64_t now, int lease_s, struct ca_
 	r = sq_begin_light(c);
 	if (r != 0)
 		goto out;
-	r = sq_stmt(c, SQ_JOB_CLAIM, &s);
+	r = sq_stmt(c, id, &s);
 	if (r != 0)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, now) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, now + lease_s) != SQLITE_OK) {
+	    sqlite3_bind_int64(s, 2, now + lease_s) != SQLITE_OK ||
+	    (id == SQ_JOB_CLAIM_TARGET &&
+	    (sqlite3_bind_text(s, 3, job_kinds[kind], -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 4, target_id) != SQLITE_OK))) {
 		r = sq_fail(c, "bind");
 		goto out;
 	}
@@ -98,6 +104,19 @@ int ca_store_job_claim(struct ca_store *st, int64_t now, int lease_s, struct ca_
 out:
 	sq_release(st, c);
 	return r;
+}
+
+int ca_store_job_claim(struct ca_store *st, int64_t now, int lease_s, struct ca_job *out)
+{
+	return job_claim(st, SQ_JOB_CLAIM, CA_JOB_MAX, 0, now, lease_s, out);
+}
+
+int ca_store_job_claim_target(struct ca_store *st, enum ca_job_kind kind, int64_t target_id,
+    int64_t now, int lease_s, struct ca_job *out)
+{
+	if ((int)kind < 0 || kind >= CA_JOB_MAX)
+		return cn_err_set(CN_ERR_USAGE, "store: bad job kind %d", (int)kind);
+	return job_claim(st, SQ_JOB_CLAIM_TARGET, kind, target_id, now, lease_s, out);
 }
 
 /* Runs a one-row write on a job by id (?1, and ?2 = run_after when

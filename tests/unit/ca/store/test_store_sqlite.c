@@ -1153,6 +1153,35 @@ static void test_job_lifecycle(void **state)
 	assert_int_equal(ca_store_job_claim(f->st, 99999, 30, &k), CN_ERR_NOT_FOUND);
 }
 
+/* The job of one target, claimed by whoever runs it at once (a finalize
+ * request): only that one, only when runnable and not leased. */
+static void test_job_claim_target(void **state)
+{
+	struct fx *f = *state;
+	struct ca_job j, k;
+	int64_t first;
+
+	first = queue_jobs(f->st, 3, 1000);
+	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_FINALIZE, first + 1, 1000, 30,
+	    &j), CN_ERR_NOT_FOUND);
+	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_VALIDATE, first + 1, 999, 30,
+	    &j), CN_ERR_NOT_FOUND);
+	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_VALIDATE, first + 1, 1000, 30,
+	    &j), 0);
+	assert_int_equal(j.target_id, first + 1);
+	assert_int_equal(j.kind, CA_JOB_VALIDATE);
+	/* leased: neither a second claim of it nor a worker gets it */
+	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_VALIDATE, first + 1, 1001, 30,
+	    &k), CN_ERR_NOT_FOUND);
+	assert_int_equal(ca_store_job_claim(f->st, 1001, 30, &k), 0);
+	assert_int_equal(k.target_id, first);
+	assert_int_equal(ca_store_job_claim(f->st, 1001, 30, &k), 0);
+	assert_int_equal(k.target_id, first + 2);
+	assert_int_equal(ca_store_job_claim(f->st, 1001, 30, &k), CN_ERR_NOT_FOUND);
+	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_MAX, first, 1001, 30, &k),
+	    CN_ERR_USAGE);
+}
+
 #define N_THREADS 4
 #define JOBS_PER_THREAD 50
 
@@ -1274,6 +1303,7 @@ int main(void)
 		T(test_cert_insert),
 		T(test_cert_revoke),
 		T(test_job_lifecycle),
+		T(test_job_claim_target),
 		T(test_job_concurrent_claims),
 		cmocka_unit_test(test_status_strings),
 	};
