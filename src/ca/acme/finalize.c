@@ -27,6 +27,8 @@
 #define CA_MAX_CSR 16384
 /* CAA checks this close to their recheck age are left to a worker. */
 #define CA_FINALIZE_NOW_MARGIN_S 60
+/* How long workers leave a job to the request that runs it itself. */
+#define CA_FINALIZE_HOLD_S 5
 
 int ca_order_identifiers(const struct ca_order *o, json_t **json_out, const char ***dns,
     size_t *n_dns, const char ***ips, size_t *n_ips)
@@ -112,17 +114,16 @@ out:
  * (claimed from the store like a worker would, so a crash midway leaves it
  * to the workers) and answers with the order as it then is: "valid" with
  * its certificate URL, saving the client its polls (RFC 8555 section 7.4
- * allows either answer). Otherwise, or when a worker has the job already,
- * the order is "processing". On 0, *o is the order as stored after the
- * job.
+ * allows either answer). The job is queued to run CA_FINALIZE_HOLD_S
+ * later, so that workers leave it to the request unless the request dies.
+ * Otherwise, or when a worker has the job already, the order is
+ * "processing". On 0, *o is the order as stored after the job.
  */
-static int finalize_now(const struct ca_ctx *ctx, const struct ca_req *req, struct ca_order *o)
+static int finalize_now(const struct ca_ctx *ctx, struct ca_order *o)
 {
 	struct ca_order after;
 	int r;
 
-	if (ctx->jobs == NULL || !ca_work_caa_fresh(ctx, o, req->now, CA_FINALIZE_NOW_MARGIN_S))
-		return CN_ERR_NOT_FOUND;
 	r = ca_jobs_run_now(ctx->jobs, CA_JOB_FINALIZE, o->id);
 	if (r != 0)
 		return r;
@@ -147,6 +148,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	struct ca_profile prof;
 	json_t *j = NULL;
 	char *loc = NULL;
+	bool run_here;
 	int r;
 
 	memset(&o, 0, sizeof(o));
@@ -189,7 +191,9 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	 */
 	ca_csrcache_put(ctx->csrs, id, der, der_len, csr);
 	csr = NULL;
-	r = ca_store_order_finalize_start(ctx->store, id, der, der_len, req->now);
+	run_here = ctx->jobs != NULL && ca_work_caa_fresh(ctx, &o, req->now, CA_FINALIZE_NOW_MARGIN_S);
+	r = ca_store_order_finalize_start(ctx->store, id, der, der_len,
+	    run_here ? req->now + CA_FINALIZE_HOLD_S : req->now);
 	if (r != 0)
 		cn_csr_free(ca_csrcache_take(ctx->csrs, id, der, der_len));
 	if (r == CN_ERR_CONFLICT) {
@@ -199,7 +203,7 @@ void ca_handle_finalize(const struct ca_ctx *ctx, struct ca_req *req, struct ca_
 	if (r != 0)
 		goto fail;
 	o.status = CA_ST_PROCESSING;
-	if (finalize_now(ctx, req, &o) != 0) {
+	if (!run_here || finalize_now(ctx, &o) != 0) {
 		ca_jobs_wake(ctx->jobs);
 		CN_LOG(CN_LOG_INFO, "acme", "acct=%lld order=%lld finalization queued",
 		    (long long)req->account.id, (long long)id);

@@ -219,9 +219,12 @@ void ca_order_cleanup(struct ca_order *o);
 
 /* ---- finalization and certificates */
 /* In one transaction: if the order is READY, stores the CSR, sets the order
- * PROCESSING and queues a CA_JOB_FINALIZE job. CN_ERR_CONFLICT otherwise. */
+ * PROCESSING and queues a CA_JOB_FINALIZE job that workers run from
+ * run_after on (a request that runs it itself at once, through
+ * ca_store_job_claim_target, holds it back from them a little).
+ * CN_ERR_CONFLICT otherwise. */
 int ca_store_order_finalize_start(struct ca_store *st, int64_t order_id,
-    const unsigned char *csr_der, size_t csr_len, int64_t now) CN_WUR;
+    const unsigned char *csr_der, size_t csr_len, int64_t run_after) CN_WUR;
 /* The CSR stored by finalize_start (caller frees *der). */
 int ca_store_order_csr(struct ca_store *st, int64_t order_id, unsigned char **der,
     size_t *len) CN_WUR;
@@ -246,9 +249,9 @@ void ca_cert_cleanup(struct ca_cert *c);
 /* Claims the oldest job with run_after <= now that nobody holds (or whose
  * lease expired), leasing it until now + lease_s. CN_ERR_NOT_FOUND if none. */
 int ca_store_job_claim(struct ca_store *st, int64_t now, int lease_s, struct ca_job *out) CN_WUR;
-/* Claims, as ca_store_job_claim, the runnable job of `kind` for target_id
- * (the caller runs it at once); CN_ERR_NOT_FOUND if there is none or
- * another holds it. */
+/* Claims, as ca_store_job_claim, the job of `kind` for target_id, even
+ * before its run_after (the caller runs it at once); CN_ERR_NOT_FOUND if
+ * there is none or another holds it. */
 int ca_store_job_claim_target(struct ca_store *st, enum ca_job_kind kind, int64_t target_id,
     int64_t now, int lease_s, struct ca_job *out) CN_WUR;
 /* Deletes a finished job. */

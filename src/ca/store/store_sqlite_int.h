@@ -143,7 +143,7 @@
 	    "RETURNING id, kind, target_id, attempts, run_after")             \
 	X(JOB_CLAIM_TARGET, "UPDATE jobs SET lease_until = ?2 WHERE id = ("   \
 	    "SELECT id FROM jobs WHERE kind = ?3 AND target_id = ?4 AND "     \
-	    "run_after <= ?1 AND lease_until <= ?1 ORDER BY id LIMIT 1) "     \
+	    "lease_until <= ?1 ORDER BY id LIMIT 1) "                         \
 	    "RETURNING id, kind, target_id, attempts, run_after")             \
 	X(JOB_DONE, "DELETE FROM jobs WHERE id = ?1")                         \
 	X(JOB_RETRY, "UPDATE jobs SET run_after = ?2, attempts = attempts + 1, " \
@@ -359,7 +359,8 @@ int sq_commit(struct sq_conn *c) CN_WUR;
  * COMMIT does not wait for a sync (WAL keeps it consistent, and the next
  * durable commit's sync or a checkpoint makes it durable). Only for writes
  * a crash may undo without harm: job leases, and the deletion or
- * rescheduling of jobs whose work is idempotent (store_sqlite_job.c). */
+ * rescheduling of jobs whose work is idempotent (store_sqlite_job.c), and
+ * "good" OCSP responses, which are signed again (store_sqlite_ocsp.c). */
 int sq_begin_light(struct sq_conn *c) CN_WUR;
 /* Logs the connection's last SQLite error once with `what`, records it as
  * the thread's error detail and returns CN_ERR_STORE. */

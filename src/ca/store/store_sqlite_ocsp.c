@@ -185,7 +185,12 @@ int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_todo *todo,
 	if (der_len == 0 || der_len > INT_MAX)
 		return cn_err_set(CN_ERR_TOO_BIG, "OCSP response size %zu", der_len);
 	c = sq_acquire(st);
-	r = sq_begin(c);
+	/*
+	 * A "good" response need not be durable: lost in a crash, its
+	 * ocsp_pending row (durable with the certificate) or its age has it
+	 * signed again. A "revoked" one is durable before it is served.
+	 */
+	r = todo->status == CA_ST_REVOKED ? sq_begin(c) : sq_begin_light(c);
 	if (r != 0)
 		goto out;
 	r = sq_stmt(c, SQ_OCSP_CUR_ID, &s);

@@ -320,7 +320,7 @@ int ca_store_orders_by_authz(struct ca_store *st, int64_t authz_id, int64_t **id
 }
 
 int ca_store_order_finalize_start(struct ca_store *st, int64_t order_id,
-    const unsigned char *csr_der, size_t csr_len, int64_t now)
+    const unsigned char *csr_der, size_t csr_len, int64_t run_after)
 {
 	struct sq_conn *c = NULL;
 	sqlite3_stmt *s = NULL;
@@ -345,7 +345,7 @@ int ca_store_order_finalize_start(struct ca_store *st, int64_t order_id,
 	r = sq_exec_cas(c, s, SQ_ORDER_EXISTS, order_id, NULL, CN_ERR_CONFLICT, "order");
 	if (r != 0)
 		goto out;
-	r = sq_job_add(c, CA_JOB_FINALIZE, order_id, now);
+	r = sq_job_add(c, CA_JOB_FINALIZE, order_id, run_after);
 	if (r != 0)
 		goto out;
 	r = sq_commit(c);

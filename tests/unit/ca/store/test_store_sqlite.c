@@ -1164,15 +1164,15 @@ static void test_job_claim_target(void **state)
 	first = queue_jobs(f->st, 3, 1000);
 	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_FINALIZE, first + 1, 1000, 30,
 	    &j), CN_ERR_NOT_FOUND);
+	/* before its run_after: the caller runs it at once */
 	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_VALIDATE, first + 1, 999, 30,
-	    &j), CN_ERR_NOT_FOUND);
-	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_VALIDATE, first + 1, 1000, 30,
 	    &j), 0);
 	assert_int_equal(j.target_id, first + 1);
 	assert_int_equal(j.kind, CA_JOB_VALIDATE);
 	/* leased: neither a second claim of it nor a worker gets it */
 	assert_int_equal(ca_store_job_claim_target(f->st, CA_JOB_VALIDATE, first + 1, 1001, 30,
 	    &k), CN_ERR_NOT_FOUND);
+	assert_int_equal(ca_store_job_claim(f->st, 999, 30, &k), CN_ERR_NOT_FOUND);
 	assert_int_equal(ca_store_job_claim(f->st, 1001, 30, &k), 0);
 	assert_int_equal(k.target_id, first);
 	assert_int_equal(ca_store_job_claim(f->st, 1001, 30, &k), 0);
