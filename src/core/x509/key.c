@@ -233,22 +233,31 @@ static int ec_curve_index(int nid)
 	return -1;
 }
 
-/* The NID of an EC key's named curve, NID_undef when it has none. */
-static int ec_key_curve(EVP_PKEY *k)
+/* The NID of an EC key's named curve, NID_undef when it has none; its name
+ * in group[size] ("" when none). */
+static int ec_key_curve_named(EVP_PKEY *k, char *group, size_t size)
 {
-	char group[64] = "";
 	size_t n = 0;
 	int nid;
 
+	group[0] = '\0';
 	if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
-	    sizeof(group), &n) != 1) {
+	    size, &n) != 1) {
 		ERR_clear_error();
+		group[0] = '\0';
 		return NID_undef;
 	}
 	nid = OBJ_txt2nid(group);
 	if (nid == NID_undef)
 		nid = EC_curve_nist2nid(group);
 	return nid;
+}
+
+static int ec_key_curve(EVP_PKEY *k)
+{
+	char group[64];
+
+	return ec_key_curve_named(k, group, sizeof(group));
 }
 
 /* True when an EC key is to be encoded with explicit curve parameters. */
@@ -655,16 +664,12 @@ out:
 
 static int ec_policy(EVP_PKEY *k)
 {
-	char group[64] = "";
-	size_t n = 0;
+	char group[64];
 	int nid;
 
-	if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group,
-	    sizeof(group), &n) != 1) {
-		ERR_clear_error();
+	nid = ec_key_curve_named(k, group, sizeof(group));
+	if (group[0] == '\0')
 		return cn_err_set(CN_ERR_BAD_KEY, "EC key without a named curve");
-	}
-	nid = ec_key_curve(k);
 	if (nid != NID_X9_62_prime256v1 && nid != NID_secp384r1)
 		return cn_err_set(CN_ERR_BAD_KEY,
 		    "EC curve %s is not accepted (P-256 or P-384 only)", group);

@@ -236,37 +236,40 @@ struct vt_srv {
 	int accepted; /* connections so far (under the thread; read after a request completes) */
 };
 
+/* Waits until fd is readable (true) or stop_fd is, or poll fails (false). */
+static inline bool vt_wait_readable(int fd, int stop_fd)
+{
+	struct pollfd pf[2];
+
+	for (;;) {
+		pf[0].fd = fd;
+		pf[0].events = POLLIN;
+		pf[1].fd = stop_fd;
+		pf[1].events = POLLIN;
+		if (poll(pf, 2, -1) >= 0)
+			return pf[1].revents == 0 && (pf[0].revents & POLLIN) != 0;
+		if (errno != EINTR)
+			return false;
+	}
+}
+
 static inline void *vt_srv_main(void *p)
 {
 	struct vt_srv *s = p;
-	struct pollfd pf[2];
 	sigset_t pipe;
 
 	/* Our servers may write to a client that went away: no SIGPIPE here. */
 	sigemptyset(&pipe);
 	sigaddset(&pipe, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
-	for (;;) {
-		pf[0].fd = s->lfd;
-		pf[0].events = POLLIN;
-		pf[1].fd = s->stop[0];
-		pf[1].events = POLLIN;
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pf[1].revents)
-			break;
-		if (pf[0].revents & POLLIN) {
-			int fd = accept(s->lfd, NULL, NULL);
+	while (vt_wait_readable(s->lfd, s->stop[0])) {
+		int fd = accept(s->lfd, NULL, NULL);
 
-			if (fd < 0)
-				continue;
-			__atomic_add_fetch(&s->accepted, 1, __ATOMIC_SEQ_CST);
-			s->handle(fd, s->arg);
-			close(fd);
-		}
+		if (fd < 0)
+			continue;
+		__atomic_add_fetch(&s->accepted, 1, __ATOMIC_SEQ_CST);
+		s->handle(fd, s->arg);
+		close(fd);
 	}
 	return NULL;
 }
@@ -482,23 +485,11 @@ static inline void *vt_stub_main(void *arg)
 	struct vt_stub *st = arg;
 	unsigned char q[1500], r[4096];
 	struct sockaddr_storage from;
-	struct pollfd pf[2];
 	socklen_t fl;
 	ssize_t n;
 	size_t rl;
 
-	for (;;) {
-		pf[0].fd = st->fd;
-		pf[0].events = POLLIN;
-		pf[1].fd = st->stop[0];
-		pf[1].events = POLLIN;
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pf[1].revents)
-			break;
+	while (vt_wait_readable(st->fd, st->stop[0])) {
 		fl = sizeof(from);
 		n = recvfrom(st->fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
 		if (n <= 0)
