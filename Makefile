@@ -32,6 +32,8 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-
 CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) $(WARN) $(SAN) \
 	-MMD -MP -Isrc/core -Isrc/ca -Isrc/agent $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# cairn loads libcurl with dlopen() on its first request (src/core/http/curl_load.h)
+AGENT_LIBS := $(shell pkg-config --libs openssl jansson ldns 2>/dev/null) -lpthread -ldl
 TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 
@@ -78,7 +80,7 @@ $(LIBAGENT): $(call obj,$(AGENT_LIB_SRC))
 $(O)/cairnd: $(call obj,src/ca/main.c) $(LIBCA) $(LIBCAIRN)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 $(O)/cairn: $(call obj,src/agent/main.c) $(LIBAGENT) $(LIBCAIRN)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 
 $(O)/tests/unit/core/%: $(call obj,tests/unit/core/%.c) $(LIBCAIRN)
 	@mkdir -p $(dir $@)

@@ -23,6 +23,7 @@
 #define AGENT_ARI_MIN_RECHECK 60        /* RFC 9773 4.3.2: clamp Retry-After to */
 #define AGENT_ARI_MAX_RECHECK 86400     /* one minute .. one day */
 #define AGENT_ARI_ERROR_RECHECK 21600   /* 4.3.3: six hours after a long-term error */
+#define AGENT_ARI_NONE_RECHECK 86400    /* a CA without renewalInfo: its directory again after a day */
 #define AGENT_FAIL_BACKOFF_MIN 300      /* first retry after a failed renewal */
 #define AGENT_FAIL_BACKOFF_MAX 86400
 
@@ -36,13 +37,18 @@ struct agent_session {
 struct agent_ctx {
 	const struct agent_opts *o;
 	struct agent_state st;
-	struct agent_signer *signer;
+	struct agent_signer *signer;  /* started by the first agent_session_get() */
+	bool want_signer;
 	struct agent_session sessions[AGENT_MAX_SESSIONS];
 	size_t n_sessions;
 	const struct agent_acme *key_loaded_for; /* whose account key the signer holds */
 };
 
-/* Opens the state directory and, with need_signer, starts the signer. */
+/*
+ * Opens the state directory. With need_signer, the signer is forked by the
+ * first agent_session_get() (before that session's first request), so a
+ * run that never contacts a CA never starts it.
+ */
 int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, bool need_signer) CN_WUR;
 /* Forgets the ACME sessions (the daemon refetches directories each pass). */
 void agent_ctx_drop_sessions(struct agent_ctx *ctx);
@@ -89,7 +95,8 @@ struct agent_account_opts {
 void agent_account_opts_from(const struct agent_opts *o, struct agent_account_opts *ao);
 
 /*
- * The session for a server (opened on first use, directory fetched). With
+ * The session for a server (opened on first use, directory fetched; the
+ * signer is started first if it is not running yet). With
  * need_account, loads the account key in the signer and finds the account
  * URL, registering a new account when may_register (else failing with a
  * hint to run `cairn account register`).
@@ -121,15 +128,29 @@ struct agent_due {
 };
 
 /*
- * Decides whether NAME is due at now: by ARI (RFC 9773) when a is not NULL
- * and the CA has renewalInfo (status gets the window, the chosen time and
- * the next check, for the caller to save), else when a third of the
- * lifetime remains. Failed attempts back off (status "failures").
+ * Decides whether NAME is due at now: by ARI (RFC 9773) when status holds
+ * a window for ci (the time chosen in it), else when a third of the
+ * lifetime remains. With a not NULL and agent_ari_needs_fetch() true, first
+ * fetches renewalInfo into status (window, chosen time, next check; for
+ * the caller to save); with a NULL, or while the stored answer is fresh,
+ * makes no request. Failed attempts back off (status "failures").
  */
 int agent_renew_check(struct agent_acme *a, const struct agent_certinfo *ci,
     json_t *status, int64_t now, struct agent_due *d) CN_WUR;
 
-/* Fetches renewalInfo for ci into status (after issuance, RFC 9773 4.3). */
+/*
+ * Whether deciding for ci at now needs the CA: true when ci has an ARI id,
+ * has not expired, and status holds no answer for it whose recheck time
+ * (the clamped Retry-After, RFC 9773 4.3.2) is still ahead.
+ */
+bool agent_ari_needs_fetch(const struct agent_certinfo *ci, const json_t *status, int64_t now);
+
+/*
+ * Fetches renewalInfo for ci into status (after issuance, RFC 9773 4.3).
+ * A CA without renewalInfo is recorded as such (no window; recheck after
+ * AGENT_ARI_NONE_RECHECK) and gives 0. CN_ERR_NOT_FOUND when ci has no ARI
+ * id; a failed fetch records a recheck time and returns its error.
+ */
 int agent_ari_refresh(struct agent_acme *a, const struct agent_certinfo *ci,
     json_t *status, int64_t now) CN_WUR;
 

@@ -2,10 +2,20 @@
  * certinfo.c - facts about an installed certificate for listing, renewal
  * decisions and hooks; the RFC 9773 section 4.1 certificate identifier;
  * RFC 3339 timestamps (section 5.6, as ACME uses them).
+ *
+ * agent_certinfo_brief_from_pem() reads the few facts a renewal check needs
+ * by walking the DER of RFC 5280 section 4.1 itself (TBSCertificate:
+ * serialNumber, validity, the authorityKeyIdentifier extension of section
+ * 4.2.1.1), because OpenSSL's d2i_X509 also decodes the public key, which
+ * initialises its providers: some 2 MB and milliseconds for a run that
+ * needs nothing else from OpenSSL. Only one-octet tags and definite
+ * lengths are accepted (DER); anything else fails and the caller falls
+ * back to the full parse.
  */
 #include "certinfo.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +30,7 @@
 #include "x509/san.h"
 
 #define CERTINFO_MAX_NAMES 1000
+#define CERTINFO_MAX_DER (64 * 1024) /* a larger certificate goes to the full parser */
 
 int agent_ari_cert_id(X509 *x, char **out)
 {
@@ -232,4 +243,212 @@ int agent_parse_time(const char *s, int64_t *out)
 	t -= (int64_t)oh * 3600 + (int64_t)om * 60;
 	*out = t;
 	return 0;
+}
+
+/* ---- the renewal facts straight from the DER ------------------------------- */
+
+struct der {
+	const unsigned char *p, *end;
+};
+
+/* The first occurrence of the string n in h[0..hl), or NULL. */
+static const char *find(const char *h, size_t hl, const char *n)
+{
+	size_t nl = strlen(n), i;
+
+	for (i = 0; i + nl <= hl; i++)
+		if (memcmp(h + i, n, nl) == 0)
+			return h + i;
+	return NULL;
+}
+
+/* Reads one TLV (one-octet tag, definite length); 0, or -1 when malformed. */
+static int der_get(struct der *d, unsigned *tag, struct der *val)
+{
+	size_t len, n, i;
+
+	if (d->end - d->p < 2)
+		return -1;
+	*tag = *d->p++;
+	if ((*tag & 0x1f) == 0x1f)
+		return -1;
+	len = *d->p++;
+	if (len & 0x80) {
+		n = len & 0x7f;
+		if (n == 0 || n > 3 || (size_t)(d->end - d->p) < n)
+			return -1;
+		for (len = 0, i = 0; i < n; i++)
+			len = len << 8 | *d->p++;
+	}
+	if ((size_t)(d->end - d->p) < len)
+		return -1;
+	val->p = d->p;
+	val->end = d->p + len;
+	d->p += len;
+	return 0;
+}
+
+static int der_want(struct der *d, unsigned want, struct der *val)
+{
+	unsigned tag;
+
+	if (der_get(d, &tag, val) != 0 || tag != want)
+		return -1;
+	return 0;
+}
+
+/* The tag of the next TLV, or 0 at the end. */
+static unsigned der_peek(const struct der *d)
+{
+	return d->p < d->end ? *d->p : 0;
+}
+
+/* RFC 5280 4.1.2.5: UTCTime YYMMDDHHMMSSZ (YY >= 50: 19YY) or GeneralizedTime YYYYMMDDHHMMSSZ. */
+static int der_time(struct der *d, int64_t *out)
+{
+	const char *s;
+	struct der v;
+	unsigned tag;
+	size_t n;
+	int Y, M, D, h, m, sec;
+
+	if (der_get(d, &tag, &v) != 0)
+		return -1;
+	s = (const char *)v.p;
+	n = (size_t)(v.end - v.p);
+	if (tag == 0x17 && n == 13) {
+		if (digits(s, 2, &Y) != 0)
+			return -1;
+		Y += Y >= 50 ? 1900 : 2000;
+		s += 2;
+	} else if (tag == 0x18 && n == 15) {
+		if (digits(s, 4, &Y) != 0)
+			return -1;
+		s += 4;
+	} else {
+		return -1;
+	}
+	if (digits(s, 2, &M) || digits(s + 2, 2, &D) || digits(s + 4, 2, &h) || digits(s + 6, 2, &m) ||
+	    digits(s + 8, 2, &sec) || s[10] != 'Z' || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 ||
+	    m > 59 || sec > 59)
+		return -1;
+	*out = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec;
+	return 0;
+}
+
+/* keyIdentifier of an AuthorityKeyIdentifier extension value (RFC 5280 4.2.1.1), if any. */
+static void der_aki_keyid(struct der ext, struct der *kid)
+{
+	struct der aki, f;
+	unsigned tag;
+
+	kid->p = kid->end = NULL;
+	if (der_want(&ext, 0x30, &aki) != 0)
+		return;
+	while (der_get(&aki, &tag, &f) == 0) {
+		if (tag == 0x80) {
+			*kid = f;
+			return;
+		}
+	}
+}
+
+int agent_certinfo_brief_from_pem(const char *pem, size_t len, struct agent_certinfo *ci)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+	static const unsigned char aki_oid[] = {0x55, 0x1d, 0x23}; /* 2.5.29.35 */
+	static const char hex[] = "0123456789abcdef";
+	const char *b, *e;
+	char *a = NULL, *c = NULL;
+	unsigned char *der = NULL;
+	size_t der_len = 0, i;
+	struct der d, cert, tbs, v, serial, validity, exts, ext, oid, kid;
+	struct cn_buf b64, id;
+	unsigned tag;
+	bool have_aki = false;
+	int r = CN_ERR_MALFORMED;
+
+	memset(ci, 0, sizeof(*ci));
+	cn_buf_init(&b64, CERTINFO_MAX_DER * 4 / 3 + 4);
+	b = find(pem, len, begin);
+	e = b != NULL ? find(b, len - (size_t)(b - pem), end) : NULL;
+	if (e == NULL)
+		goto out;
+	for (b += sizeof(begin) - 1; b < e; b++) {
+		if (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')
+			continue;
+		if (cn_buf_add(&b64, b, 1) != 0)
+			goto out;
+	}
+	if (b64.len == 0 || cn_b64_decode((const char *)b64.data, b64.len, &der, &der_len) != 0)
+		goto out;
+	/* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version, serialNumber, ... */
+	d.p = der;
+	d.end = der + der_len;
+	if (der_want(&d, 0x30, &cert) != 0 || d.p != d.end || der_want(&cert, 0x30, &tbs) != 0)
+		goto out;
+	if (der_peek(&tbs) == 0xa0 && der_get(&tbs, &tag, &v) != 0)
+		goto out;
+	if (der_want(&tbs, 0x02, &serial) != 0 || serial.end == serial.p ||
+	    (size_t)(serial.end - serial.p) * 2 >= sizeof(ci->serial))
+		goto out;
+	for (i = 0; serial.p + i < serial.end; i++) {
+		ci->serial[2 * i] = hex[serial.p[i] >> 4];
+		ci->serial[2 * i + 1] = hex[serial.p[i] & 15];
+	}
+	ci->serial[2 * i] = '\0';
+	/* signature, issuer, validity, subject, subjectPublicKeyInfo */
+	if (der_want(&tbs, 0x30, &v) != 0 || der_want(&tbs, 0x30, &v) != 0 ||
+	    der_want(&tbs, 0x30, &validity) != 0 || der_time(&validity, &ci->not_before) != 0 ||
+	    der_time(&validity, &ci->not_after) != 0 || der_want(&tbs, 0x30, &v) != 0 ||
+	    der_want(&tbs, 0x30, &v) != 0)
+		goto out;
+	/* [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions */
+	kid.p = kid.end = NULL;
+	while (der_get(&tbs, &tag, &v) == 0) {
+		if (tag != 0xa3)
+			continue;
+		if (der_want(&v, 0x30, &exts) != 0)
+			goto out;
+		while (der_want(&exts, 0x30, &ext) == 0) {
+			if (der_want(&ext, 0x06, &oid) != 0)
+				goto out;
+			if (der_peek(&ext) == 0x01 && der_get(&ext, &tag, &v) != 0)
+				goto out;
+			if (der_want(&ext, 0x04, &v) != 0)
+				goto out;
+			if ((size_t)(oid.end - oid.p) == sizeof(aki_oid) && memcmp(oid.p, aki_oid, sizeof(aki_oid)) == 0) {
+				if (have_aki)
+					goto out; /* RFC 5280 4.2: at most one instance of an extension */
+				have_aki = true;
+				der_aki_keyid(v, &kid);
+			}
+		}
+		if (exts.p != exts.end)
+			goto out;
+	}
+	if (tbs.p != tbs.end)
+		goto out;
+	if (kid.p != NULL && kid.end > kid.p) {
+		/* RFC 9773 4.1: base64url(keyIdentifier) "." base64url(serial DER contents) */
+		a = cn_b64url_encode(kid.p, (size_t)(kid.end - kid.p));
+		c = cn_b64url_encode(serial.p, (size_t)(serial.end - serial.p));
+		cn_buf_init(&id, 1024);
+		if (cn_buf_addf(&id, "%s.%s", a, c) != 0) {
+			cn_buf_free(&id);
+			goto out;
+		}
+		ci->ari_id = cn_buf_take(&id, NULL);
+	}
+	r = 0;
+out:
+	if (r != 0) {
+		agent_certinfo_cleanup(ci);
+		r = cn_err_set(CN_ERR_MALFORMED, "certificate: unexpected DER");
+	}
+	cn_buf_free(&b64);
+	free(der);
+	free(a);
+	free(c);
+	return r;
 }

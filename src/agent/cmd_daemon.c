@@ -37,7 +37,7 @@ static int daemon_pass(struct agent_ctx *ctx, int64_t *next, bool *changed, bool
 	r = agent_state_lock(&ctx->st, true);
 	if (r != 0)
 		return r;
-	agent_ctx_drop_sessions(ctx); /* fresh directory (and ARI support) each pass */
+	agent_ctx_drop_sessions(ctx); /* a fresh directory (and ARI support) whenever a pass needs the CA */
 	r = agent_cert_names(&ctx->st, &names, &n);
 	if (r != 0)
 		goto out;

@@ -2,6 +2,10 @@
  * ctx.c - the run context of one cairn invocation: state directory, the
  * signer process, and one ACME session per CA, reused by every certificate
  * of a `renew --all` or daemon pass (one kept-alive connection per CA).
+ *
+ * The signer is forked when the first session is opened, before that
+ * session's first request (and before libcurl is loaded): a renewal check
+ * that needs no request never starts it.
  */
 #include "agent.h"
 
@@ -21,14 +25,16 @@ int agent_ctx_init(struct agent_ctx *ctx, const struct agent_opts *o, bool need_
 	r = agent_state_open(o->state_dir, &ctx->st);
 	if (r != 0)
 		return r;
-	if (!need_signer)
-		return 0;
-	r = agent_signer_start(ctx->st.dir, &ctx->signer);
-	if (r != 0) {
-		agent_state_close(&ctx->st);
-		return r;
-	}
+	ctx->want_signer = need_signer;
 	return 0;
+}
+
+/* Starts the signer on first need (single-threaded here: before any solver thread). */
+static int ctx_signer_start(struct agent_ctx *ctx)
+{
+	if (ctx->signer != NULL || !ctx->want_signer)
+		return 0;
+	return agent_signer_start(ctx->st.dir, &ctx->signer);
 }
 
 void agent_ctx_drop_sessions(struct agent_ctx *ctx)
@@ -67,6 +73,9 @@ int agent_session_get(struct agent_ctx *ctx, const char *server, const char *ca_
 	size_t i;
 	int r;
 
+	r = ctx_signer_start(ctx);
+	if (r != 0)
+		return r;
 	for (i = 0; i < ctx->n_sessions && s == NULL; i++)
 		if (str_eq(ctx->sessions[i].server, server) && str_eq(ctx->sessions[i].ca_bundle, ca_bundle))
 			s = &ctx->sessions[i];

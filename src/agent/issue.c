@@ -645,7 +645,7 @@ static void status_record(struct agent_ctx *ctx, const char *name, const struct 
 		json_object_del(st, "last_failure");
 		json_object_del(st, "ari");
 		json_object_del(st, "revoked");
-		if (a != NULL && a->u_renewal_info != NULL && agent_ari_refresh(a, ci, st, now) != 0)
+		if (a != NULL && ci->ari_id != NULL && agent_ari_refresh(a, ci, st, now) != 0)
 			CN_LOG(CN_LOG_WARN, "agent", "renewalInfo: %s", cn_err_detail());
 	} else {
 		const json_t *f = json_object_get(st, "failures");

@@ -9,7 +9,13 @@
  * while falling back to the lifetime rule (section 4.3.3). The new order
  * names the predecessor in "replaces" (section 5).
  *
- * Without ARI: renew when a third of the lifetime remains.
+ * Without ARI: renew when a third of the lifetime remains. A CA whose
+ * directory has no renewalInfo is recorded as such for a day
+ * (AGENT_ARI_NONE_RECHECK), so that checks in between need no request.
+ *
+ * The decision is made from status.json alone while the stored answer is
+ * fresh (its Retry-After has not passed): a certificate that is not due is
+ * then checked without contacting the CA at all (agent_ari_needs_fetch).
  *
  * After a failed attempt, the next one waits AGENT_FAIL_BACKOFF_MIN doubled
  * per consecutive failure up to AGENT_FAIL_BACKOFF_MAX (section 4.2: "renewal
@@ -50,6 +56,30 @@ static uint64_t rand_u64(void)
 	return v;
 }
 
+/* The stored ARI record of ci (borrowed), or NULL when none is for ci. */
+static const json_t *ari_record(const struct agent_certinfo *ci, const json_t *status)
+{
+	const json_t *ari = json_object_get(status, "ari"), *cert;
+
+	if (ci->ari_id == NULL || !json_is_object(ari))
+		return NULL;
+	cert = json_object_get(ari, "cert");
+	if (!json_is_string(cert) || strcmp(json_string_value(cert), ci->ari_id) != 0)
+		return NULL;
+	return ari;
+}
+
+bool agent_ari_needs_fetch(const struct agent_certinfo *ci, const json_t *status, int64_t now)
+{
+	const json_t *ari;
+
+	/* RFC 9773 4.3: never after expiry; without an ARI id there is nothing to ask */
+	if (ci->ari_id == NULL || now >= ci->not_after)
+		return false;
+	ari = ari_record(ci, status);
+	return ari == NULL || jint(ari, "recheck", 0) <= now;
+}
+
 int agent_ari_refresh(struct agent_acme *a, const struct agent_certinfo *ci, json_t *status, int64_t now)
 {
 	struct cn_http_resp resp;
@@ -61,8 +91,17 @@ int agent_ari_refresh(struct agent_acme *a, const struct agent_certinfo *ci, jso
 	size_t n;
 	int r;
 
-	if (a->u_renewal_info == NULL || ci->ari_id == NULL)
-		return cn_err_set(CN_ERR_NOT_FOUND, "no renewalInfo");
+	if (ci->ari_id == NULL)
+		return cn_err_set(CN_ERR_NOT_FOUND, "the certificate has no ARI identifier");
+	if (a->u_renewal_info == NULL) {
+		/* the CA offers no ARI: lifetime rule; look at its directory again in a day */
+		ari = json_object();
+		json_object_set_new(ari, "cert", json_string(ci->ari_id));
+		json_object_set_new(ari, "none", json_true());
+		json_object_set_new(ari, "recheck", json_integer(now + AGENT_ARI_NONE_RECHECK));
+		json_object_set_new(status, "ari", ari);
+		return 0;
+	}
 	n = strlen(a->u_renewal_info) + strlen(ci->ari_id) + 2;
 	url = cn_xmalloc(n);
 	snprintf(url, n, "%s%s%s", a->u_renewal_info,
@@ -146,18 +185,13 @@ int agent_renew_check(struct agent_acme *a, const struct agent_certinfo *ci, jso
 	d->when = third;
 	d->recheck = third;
 	snprintf(d->why, sizeof(d->why), "a third of the lifetime remains");
-	if (a != NULL && a->u_renewal_info != NULL && ci->ari_id != NULL && now < ci->not_after) {
-		ari = json_object_get(status, "ari");
-		if (!json_is_object(ari) || !json_is_string(json_object_get(ari, "cert")) ||
-		    strcmp(json_string_value(json_object_get(ari, "cert")), ci->ari_id) != 0 ||
-		    jint(ari, "recheck", 0) <= now) {
-			if (agent_ari_refresh(a, ci, status, now) != 0)
-				CN_LOG(CN_LOG_WARN, "agent", "%s; using the lifetime rule", cn_err_detail());
-			ari = json_object_get(status, "ari");
-		}
-		if (json_is_object(ari) && json_object_get(ari, "chosen") != NULL &&
-		    json_is_string(json_object_get(ari, "cert")) &&
-		    strcmp(json_string_value(json_object_get(ari, "cert")), ci->ari_id) == 0) {
+	if (ci->ari_id != NULL && now < ci->not_after) {
+		if (a != NULL && agent_ari_needs_fetch(ci, status, now) &&
+		    agent_ari_refresh(a, ci, status, now) != 0)
+			CN_LOG(CN_LOG_WARN, "agent", "%s; using the lifetime rule", cn_err_detail());
+		/* what is stored for this certificate (fresh, or the last known when the CA is out of reach) */
+		ari = ari_record(ci, status);
+		if (ari != NULL && json_object_get(ari, "chosen") != NULL) {
 			char t1[32], t2[32];
 
 			have_window = true;
@@ -166,7 +200,7 @@ int agent_renew_check(struct agent_acme *a, const struct agent_certinfo *ci, jso
 			agent_fmt_time(jint(ari, "end", 0), t2);
 			snprintf(d->why, sizeof(d->why), "ARI window %s .. %s", t1, t2);
 		}
-		if (json_is_object(ari)) {
+		if (ari != NULL) {
 			d->recheck = jint(ari, "recheck", now + AGENT_ARI_ERROR_RECHECK);
 			if (!have_window && d->recheck > third)
 				d->recheck = third;
@@ -210,11 +244,11 @@ int agent_renew_one(struct agent_ctx *ctx, const char *name, bool force, int64_t
 	struct agent_issue_in in;
 	struct agent_due due;
 	struct agent_acme *a = NULL;
-	json_t *settings = NULL, *status = NULL;
+	json_t *settings = NULL, *status = NULL, *before = NULL;
 	char *data = NULL, when[32];
 	size_t len = 0;
 	int64_t now = (int64_t)time(NULL);
-	bool have_cfg = false, have_ci = false;
+	bool have_cfg = false, have_ci = false, tried_ca = false;
 	int r, rc = AGENT_EXIT_FAILED;
 
 	memset(&due, 0, sizeof(due));
@@ -238,7 +272,8 @@ int agent_renew_one(struct agent_ctx *ctx, const char *name, bool force, int64_t
 		cfg.ca_bundle = cn_xstrdup(ctx->o->ca_bundle);
 	}
 	r = agent_cert_read(&ctx->st, name, "cert.pem", &data, &len);
-	if (r == 0)
+	/* the facts the decision needs, without OpenSSL's key decoding; else the full parse */
+	if (r == 0 && agent_certinfo_brief_from_pem(data, len, &ci) != 0)
 		r = agent_certinfo_from_pem(data, len, &ci);
 	free(data);
 	if (r != 0) {
@@ -258,18 +293,24 @@ int agent_renew_one(struct agent_ctx *ctx, const char *name, bool force, int64_t
 			*next_check = now + AGENT_ARI_MAX_RECHECK;
 		goto out;
 	}
-	r = agent_session_get(ctx, cfg.server, cfg.ca_bundle, false, NULL, false, &a);
-	if (r != 0) {
-		/* cannot reach the CA: decide by lifetime alone */
-		CN_LOG(CN_LOG_WARN, "agent", "%s: %s", name, cn_err_detail());
-		a = NULL;
+	if (agent_ari_needs_fetch(&ci, status, now)) {
+		/* no fresh renewalInfo stored: ask the CA (its directory first) */
+		tried_ca = true;
+		r = agent_session_get(ctx, cfg.server, cfg.ca_bundle, false, NULL, false, &a);
+		if (r != 0) {
+			/* cannot reach the CA: decide by what is stored, else the lifetime */
+			CN_LOG(CN_LOG_WARN, "agent", "%s: %s", name, cn_err_detail());
+			a = NULL;
+		}
 	}
+	before = json_deep_copy(status);
 	r = agent_renew_check(a, &ci, status, now, &due);
 	if (r != 0) {
 		agent_report(name, r);
 		goto out;
 	}
-	if (agent_cert_status_save(&ctx->st, name, status) != 0)
+	/* unchanged bookkeeping is not rewritten: a not-due check writes nothing */
+	if (!json_equal(before, status) && agent_cert_status_save(&ctx->st, name, status) != 0)
 		CN_LOG(CN_LOG_WARN, "agent", "%s: saving status: %s", name, cn_err_detail());
 	if (next_check != NULL)
 		*next_check = due.recheck;
@@ -278,6 +319,14 @@ int agent_renew_one(struct agent_ctx *ctx, const char *name, bool force, int64_t
 		CN_LOG(CN_LOG_INFO, "agent", "%s: not due until %s (%s)", name, when, due.why);
 		rc = AGENT_EXIT_NOTHING;
 		goto out;
+	}
+	if (a == NULL && !tried_ca) {
+		/* renewing: whether the order may name its predecessor depends on the CA's ARI */
+		r = agent_session_get(ctx, cfg.server, cfg.ca_bundle, false, NULL, false, &a);
+		if (r != 0) {
+			CN_LOG(CN_LOG_WARN, "agent", "%s: %s", name, cn_err_detail());
+			a = NULL;
+		}
 	}
 	CN_LOG(CN_LOG_INFO, "agent", "%s: renewing (%s)", name, force && !due.due ? "forced" : due.why);
 	memset(&in, 0, sizeof(in));
@@ -312,5 +361,6 @@ out:
 		agent_certinfo_cleanup(&ci);
 	json_decref(settings);
 	json_decref(status);
+	json_decref(before);
 	return rc;
 }

@@ -7,14 +7,15 @@
 #      (so renewal falls due during the test: renew and the daemon).
 # Cases: account register/show/update/rollover/deactivate; issue with
 # http-01 standalone and webroot, dns-01 hook (wildcard), tls-alpn-01, CSR
-# mode, each key type; renew (not due = exit 2, --force, --all); revoke by
+# mode, each key type; renew (not due = exit 2 with no request while the
+# CA's lack of renewalInfo is remembered, --force, --all); revoke by
 # name and by file; deploy hook environment; one-line CA errors and the old
 # certificate kept on failure; crash safety (kill -9 during renew);
 # usage errors; man page in sync with the option table; EAB; daemon.
 # Prints PASS/FAIL lines and "N passed, N failed"; exit 1 on any failure.
 source "$(dirname "$0")/agent-env.bash"
 
-for t in pebble pebble-challtestsrv openssl curl python3; do
+for t in pebble pebble-challtestsrv openssl curl python3 strace; do
 	command -v "$t" >/dev/null || { echo "FAIL prerequisite: $t not installed"; exit 1; }
 done
 [[ -x $CAIRN ]] || { echo "FAIL prerequisite: $CAIRN not built"; exit 1; }
@@ -99,6 +100,29 @@ fi
 serial1=$(serial_of "$cd_a/cert.pem")
 "${C[@]}" renew a.example.test -q; rc=$?
 [[ $rc -eq 2 ]] && t_pass "renew-not-due-exit-2" || t_fail "renew-not-due-exit-2" "rc=$rc"
+# This Pebble has no renewalInfo: that is remembered for a day, and checks in
+# between decide by the lifetime alone, with no request (no connection, no
+# libcurl loaded) and no write; once that day has passed the directory is
+# fetched again. (No leak check under ptrace.)
+ST_A=$S/archive/a.example.test/status.json
+json_q() { python3 -c 'import json, sys, time; s = json.load(open(sys.argv[1])); now = time.time(); sys.exit(0 if eval(sys.argv[2]) else 1)' "$@"; }
+NOLEAK=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+json_q "$ST_A" 's["ari"]["none"] is True and s["ari"]["recheck"] > now + 80000' &&
+	t_pass "no-ari-remembered" || t_fail "no-ari-remembered" "$(cat "$ST_A")"
+st0=$(stat -c '%y %s' "$ST_A"; sha256sum <"$ST_A")
+"${NOLEAK[@]}" strace -f -qq -e trace=connect,openat -o "$WORK/noari.strace" "$CAIRN" --state "$S" renew a.example.test -q; rc=$?
+if [[ $rc -eq 2 ]] && ! grep -qE 'connect\(.*AF_INET' "$WORK/noari.strace" && ! grep -q libcurl "$WORK/noari.strace" &&
+	[[ $(stat -c '%y %s' "$ST_A"; sha256sum <"$ST_A") == "$st0" ]]; then
+	t_pass "renew-not-due-no-request"
+else
+	t_fail "renew-not-due-no-request" "rc=$rc $(grep -E 'AF_INET|libcurl' "$WORK/noari.strace" | head -2)"
+fi
+python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); s["ari"]["recheck"] = 0; open(sys.argv[1], "w").write(json.dumps(s))' "$ST_A"
+A_PORT=${A_DIR#https://127.0.0.1:}
+A_PORT=${A_PORT%%/*}
+"${NOLEAK[@]}" strace -f -qq -e trace=connect -o "$WORK/noari2.strace" "$CAIRN" --state "$S" renew a.example.test -q; rc=$?
+[[ $rc -eq 2 ]] && grep -q "htons($A_PORT)" "$WORK/noari2.strace" && json_q "$ST_A" 's["ari"]["recheck"] > now + 80000' &&
+	t_pass "no-ari-recheck-asks-directory" || t_fail "no-ari-recheck-asks-directory" "rc=$rc $(cat "$ST_A")"
 "$CAIRN" --state "$S" renew a.example.test --force -q; rc=$?     # no other option: all recorded
 serial2=$(serial_of "$cd_a/cert.pem")
 [[ $rc -eq 0 && $serial1 != "$serial2" ]] && chain_ok "$cd_a" "$A_ROOT" && key_matches "$cd_a" &&

@@ -13,8 +13,9 @@
 # admin cert-status`; the deploy hook's environment; crash safety (kill -9
 # during issue and renew keeps the previous certificate whole, and the next
 # run removes what the killed one published); ARI-driven renewal (RFC 9773:
-# `cairnd admin ari mark`, then a plain renew sends "replaces"); exit codes
-# 0/1/2/64.
+# `cairnd admin ari mark`, then a plain renew sends "replaces"); a not-due
+# check with a fresh stored renewalInfo answer makes no request, one whose
+# Retry-After has passed asks again (§4.3.2); exit codes 0/1/2/64.
 #
 # Every certificate installed is checked: `openssl verify -CAfile
 # $CAIRND_DATA/root.pem -untrusted chain.pem cert.pem`, validity, key, SANs,
@@ -29,7 +30,7 @@ source "$(dirname "$0")/lib.sh"
 if [[ -z ${CAIRN:-} ]]; then
   if [[ -n ${BUILD:-} && $BUILD != release ]]; then CAIRN=$T_ROOT/build/$BUILD/cairn; else CAIRN=$T_ROOT/build/cairn; fi
 fi
-for t in pebble-challtestsrv openssl curl jq python3; do
+for t in pebble-challtestsrv openssl curl jq python3 strace; do
   command -v "$t" >/dev/null || { t_fail "prerequisite-$t" "$t not installed"; exit 1; }
 done
 [[ -x $CAIRN ]] || { t_fail prerequisite-cairn "$CAIRN not built (make)"; exit 1; }
@@ -410,6 +411,47 @@ if jq -e '.renewalInfo' <<< "$DIRJSON" >/dev/null 2>&1; then
   run ari1 "${R[@]}" renew ari.example.test -v
   [[ $RC -eq 2 && $(serial_of "$AR/cert.pem") == "$S1" ]] && grep -q "not due until .*ARI window" "$T_TMP/ari1.log"
   verdict ari-window-not-due-exit-2
+  # While the stored renewalInfo answer is fresh (its Retry-After, §4.3.2,
+  # has not passed) a not-due check asks nothing: in a copy of the state
+  # whose CA URL leads to a listener that never answers, it still exits 2
+  # at once, connects nowhere, loads no libcurl and rewrites nothing.
+  NS=$T_TMP/state-nonet
+  NST=$NS/archive/ari.example.test/status.json
+  rm -rf "$NS" && cp -a "$S" "$NS"
+  BH_PORT=$(free_port)
+  t_bg blackhole python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(3600)' "$BH_PORT"
+  BH_PID=$T_BG_PID
+  poll_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BH_PORT"
+  jq --arg u "https://127.0.0.1:$BH_PORT/dir" '.server = $u' "$NS/certs/ari.example.test/settings.json" \
+    > "$T_TMP/settings.json" && cat "$T_TMP/settings.json" > "$NS/certs/ari.example.test/settings.json"
+  # (under ptrace LeakSanitizer cannot run: no leak check for the traced runs)
+  NOLEAK=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+  ST0=$(stat -c '%y %s' "$NST"; sha256sum < "$NST")
+  T0=$(t_now)
+  run ari-fresh "${NOLEAK[@]}" strace -f -qq -e trace=connect,openat -o "$T_TMP/ari-fresh.strace" \
+    "$CAIRN" --state "$NS" renew ari.example.test -v
+  T1=$(t_now)
+  [[ $RC -eq 2 ]] && grep -q "not due until .*ARI window" "$T_TMP/ari-fresh.log" &&
+    ! grep -qE 'connect\(.*AF_INET' "$T_TMP/ari-fresh.strace" && ! grep -q 'libcurl' "$T_TMP/ari-fresh.strace" &&
+    [[ $(stat -c '%y %s' "$NST"; sha256sum < "$NST") == "$ST0" ]] &&
+    awk -v a="$T0" -v b="$T1" 'BEGIN { exit !(b - a < 5) }'
+  verdict ari-fresh-not-due-no-request
+  # Once the stored Retry-After has passed, the check asks the CA again
+  # (the real one here): the answer is stored with a new recheck time and
+  # the same window keeps its chosen time.
+  jq --arg u "$ACME_DIRECTORY" '.server = $u' "$NS/certs/ari.example.test/settings.json" \
+    > "$T_TMP/settings.json" && cat "$T_TMP/settings.json" > "$NS/certs/ari.example.test/settings.json"
+  CHOSEN=$(jq -r '.ari.chosen' "$NST")
+  jq '.ari.recheck = 0' "$NST" > "$T_TMP/status.json" && cat "$T_TMP/status.json" > "$NST"
+  run ari-stale "${NOLEAK[@]}" strace -f -qq -e trace=connect -o "$T_TMP/ari-stale.strace" \
+    "$CAIRN" --state "$NS" renew ari.example.test -v
+  CAPORT=${ACME_DIRECTORY#https://*:}
+  CAPORT=${CAPORT%%/*}
+  [[ $RC -eq 2 ]] && grep -q "htons($CAPORT)" "$T_TMP/ari-stale.strace" &&
+    jq -e --argjson now "$(date +%s)" --argjson c "$CHOSEN" '.ari.recheck > $now and .ari.chosen == $c and (.ari.error | not)' "$NST" >/dev/null
+  verdict ari-stale-asks-ca-again
+  t_stop "$BH_PID"
   "$CAIRND_BIN" admin --data "$CAIRND_DATA" ari mark --serial "$S1" >"$T_TMP/ari-mark.log" 2>&1
   # cairn asks renewalInfo again only after its Retry-After (hours at
   # cairnd; §4.3.2): let that time have passed.

@@ -11,19 +11,21 @@
  * The handle is reset with curl_easy_reset() before each request, which
  * keeps the connection cache, DNS cache and TLS session cache, so the next
  * request to the same server reuses the kept-alive connection.
+ *
+ * libcurl is reached only through the table of http/curl_load.h: it is
+ * loaded by the first cn_http_new() (or HTTP-date Retry-After), so a
+ * program that makes no request never loads it.
  */
 #include "http/client.h"
 
 #include <ctype.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "buf.h"
+#include "http/curl_load.h"
 #include "log.h"
 #include "mem.h"
 
@@ -32,6 +34,7 @@
 #define HTTP_MAX_RETRY_AFTER 86400L * 30L /* a month: larger values are clamped */
 
 struct cn_http {
+	const struct cn_curl *cl; /* libcurl's functions */
 	CURL *curl;
 	char *ca_bundle;
 	char *user_agent;
@@ -51,24 +54,18 @@ struct http_xfer {
 	char *retry_after_raw;
 };
 
-static pthread_once_t http_once = PTHREAD_ONCE_INIT;
-static CURLcode http_global_rc = CURLE_OK;
-
-static void http_global_init(void)
-{
-	http_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 int cn_http_new(const struct cn_http_opts *o, struct cn_http **out)
 {
+	const struct cn_curl *cl = NULL;
 	struct cn_http *h = NULL;
+	int r;
 
-	pthread_once(&http_once, http_global_init);
-	if (http_global_rc != CURLE_OK)
-		return cn_err_set(CN_ERR_INTERNAL, "curl_global_init: %s",
-		    curl_easy_strerror(http_global_rc));
+	r = cn_curl_load(&cl);
+	if (r != 0)
+		return r;
 	h = cn_xcalloc(1, sizeof(*h));
-	h->curl = curl_easy_init();
+	h->cl = cl;
+	h->curl = cl->easy_init();
 	if (h->curl == NULL) {
 		free(h);
 		return cn_err_set(CN_ERR_INTERNAL, "curl_easy_init failed");
@@ -88,7 +85,7 @@ void cn_http_free(struct cn_http *h)
 {
 	if (h == NULL)
 		return;
-	curl_easy_cleanup(h->curl);
+	h->cl->easy_cleanup(h->curl);
 	free(h->ca_bundle);
 	free(h->user_agent);
 	free(h);
@@ -143,6 +140,7 @@ bool cn_http_is_type(const struct cn_http_resp *r, const char *type)
 
 int cn_http_retry_after_parse(const char *v, time_t now, long *secs)
 {
+	const struct cn_curl *cl = NULL;
 	const char *p;
 	long n = 0;
 	time_t t;
@@ -163,7 +161,9 @@ int cn_http_retry_after_parse(const char *v, time_t now, long *secs)
 		*secs = n > HTTP_MAX_RETRY_AFTER ? HTTP_MAX_RETRY_AFTER : n;
 		return 0;
 	}
-	t = curl_getdate(v, NULL);
+	if (cn_curl_load(&cl) != 0)
+		return CN_ERR_INTERNAL;
+	t = cl->getdate(v, NULL);
 	if (t == (time_t)-1)
 		return cn_err_set(CN_ERR_MALFORMED, "bad Retry-After date");
 	if (t <= now)
@@ -356,7 +356,7 @@ static size_t http_header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 static int http_map_error(struct cn_http *h, CURLcode rc, const struct http_xfer *x,
     const char *url)
 {
-	const char *msg = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+	const char *msg = h->errbuf[0] ? h->errbuf : h->cl->easy_strerror(rc);
 	int code;
 
 	if (x->too_big)
@@ -405,10 +405,10 @@ static int http_map_error(struct cn_http *h, CURLcode rc, const struct http_xfer
 	return cn_err_set(code, "%s: %s", url, msg);
 }
 
-/* curl_easy_setopt is a variadic macro; collect failures in one flag. */
+/* curl_easy_setopt is variadic; collect failures in one flag. */
 #define SETOPT(h, opt, val)                                                   \
 	do {                                                                  \
-		if (curl_easy_setopt((h)->curl, (opt), (val)) != CURLE_OK)    \
+		if ((h)->cl->easy_setopt((h)->curl, (opt), (val)) != CURLE_OK) \
 			setopt_failed = true;                                 \
 	} while (0)
 
@@ -431,7 +431,7 @@ int cn_http_do(struct cn_http *h, const struct cn_http_req *req,
 		r = cn_err_set(CN_ERR_USAGE, "not an http(s) URL: %s", req->url ? req->url : "(null)");
 		goto out;
 	}
-	curl_easy_reset(h->curl);
+	h->cl->easy_reset(h->curl);
 	h->errbuf[0] = '\0';
 	SETOPT(h, CURLOPT_ERRORBUFFER, h->errbuf);
 	SETOPT(h, CURLOPT_URL, req->url);
@@ -459,7 +459,7 @@ int cn_http_do(struct cn_http *h, const struct cn_http_req *req,
 		SETOPT(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	for (p = req->headers; p != NULL && *p != NULL; p++) {
-		tmp = curl_slist_append(hdrs, *p);
+		tmp = h->cl->slist_append(hdrs, *p);
 		if (tmp == NULL) {
 			r = cn_err_set(CN_ERR_INTERNAL, "curl_slist_append failed");
 			goto out;
@@ -468,7 +468,7 @@ int cn_http_do(struct cn_http *h, const struct cn_http_req *req,
 	}
 	/* libcurl adds "Expect: 100-continue" to large POSTs: one round trip less. */
 	if (req->body_len > 0) {
-		tmp = curl_slist_append(hdrs, "Expect:");
+		tmp = h->cl->slist_append(hdrs, "Expect:");
 		if (tmp == NULL) {
 			r = cn_err_set(CN_ERR_INTERNAL, "curl_slist_append failed");
 			goto out;
@@ -478,7 +478,7 @@ int cn_http_do(struct cn_http *h, const struct cn_http_req *req,
 	if (hdrs != NULL)
 		SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
 	for (p = req->resolve; p != NULL && *p != NULL; p++) {
-		tmp = curl_slist_append(resolve, *p);
+		tmp = h->cl->slist_append(resolve, *p);
 		if (tmp == NULL) {
 			r = cn_err_set(CN_ERR_INTERNAL, "curl_slist_append failed");
 			goto out;
@@ -503,12 +503,12 @@ int cn_http_do(struct cn_http *h, const struct cn_http_req *req,
 		r = cn_err_set(CN_ERR_INTERNAL, "curl_easy_setopt failed");
 		goto out;
 	}
-	rc = curl_easy_perform(h->curl);
+	rc = h->cl->easy_perform(h->curl);
 	if (rc != CURLE_OK) {
 		r = http_map_error(h, rc, &x, req->url);
 		goto out;
 	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	h->cl->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	x.resp.status = status;
 	if (x.retry_after_raw != NULL &&
 	    cn_http_retry_after_parse(x.retry_after_raw, time(NULL), &x.resp.retry_after) != 0)
@@ -518,8 +518,8 @@ int cn_http_do(struct cn_http *h, const struct cn_http_req *req,
 	memset(&x.resp, 0, sizeof(x.resp));
 	r = 0;
 out:
-	curl_slist_free_all(hdrs);
-	curl_slist_free_all(resolve);
+	h->cl->slist_free_all(hdrs);
+	h->cl->slist_free_all(resolve);
 	cn_buf_free(&x.body);
 	free(x.retry_after_raw);
 	cn_http_resp_cleanup(&x.resp);

@@ -68,8 +68,9 @@ struct cn_http_resp {
 };
 
 /*
- * Creates a client. Copies what it needs from o (strings included).
- * Errors: CN_ERR_INTERNAL when libcurl cannot be initialised.
+ * Creates a client. Copies what it needs from o (strings included). The
+ * first client of a process loads libcurl (http/curl_load.h).
+ * Errors: CN_ERR_INTERNAL when libcurl cannot be loaded or initialised.
  */
 int cn_http_new(const struct cn_http_opts *o, struct cn_http **out) CN_WUR;
 void cn_http_free(struct cn_http *h);
@@ -94,7 +95,8 @@ bool cn_http_is_type(const struct cn_http_resp *r, const char *type);
 /*
  * Parses a Retry-After value (delta-seconds or an HTTP-date) relative to
  * now into seconds (>= 0; a date in the past gives 0). CN_ERR_MALFORMED
- * otherwise.
+ * otherwise (CN_ERR_INTERNAL when a date needs libcurl and it cannot be
+ * loaded).
  */
 int cn_http_retry_after_parse(const char *v, time_t now, long *secs) CN_WUR;
 
