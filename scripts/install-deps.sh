@@ -29,7 +29,7 @@ RUN_PKGS=(gcc make pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
 # of clang, which --no-install-recommends would skip; BUILD=fuzz needs it).
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev pebble certbot python3-acme
            lego uacme nginx jq python3 util-linux procps iproute2 bind9
-           bind9-utils ldnsutils knot-dnsutils wrk time)
+           bind9-utils ldnsutils knot-dnsutils wrk time strace)
 
 [[ $# -eq 1 ]] || { usage >&2; exit 2; }
 case $1 in
