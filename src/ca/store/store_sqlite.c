@@ -182,7 +182,6 @@ static int on_commit(void *arg)
 
 	if (!c->light)
 		c->commit_seq = sq_sync_begun(c->sync);
-	c->wrote = true;
 	return 0;
 }
 
@@ -191,11 +190,15 @@ static int on_commit(void *arg)
 static int wait_durable(struct sq_conn *c)
 {
 	int64_t seq = c->commit_seq;
+	int r;
 
 	if (seq == 0)
 		return 0;
 	c->commit_seq = 0;
-	return sq_sync_wait(c->sync, seq);
+	r = sq_sync_wait(c->sync, seq);
+	if (r == 0)
+		c->synced_own = true;
+	return r;
 }
 
 static int begin(struct sq_conn *c, bool light)
@@ -398,17 +401,16 @@ void sq_release(struct ca_store *st, struct sq_conn *c)
 	c->light = false;
 	/*
 	 * A write outside sq_begin, or a failed COMMIT, still waits for its
-	 * number. What a connection that only read may have seen is noted
-	 * for ca_store_sync_reads; one that committed saw nothing newer than
-	 * its own commit, which is synced.
+	 * number. What a connection may have seen is noted for
+	 * ca_store_sync_reads, unless its durable commit is synced: a commit
+	 * is the last statement of every store function, so nothing it saw
+	 * is newer than that commit.
 	 */
-	if (c->commit_seq != 0) {
-		if (wait_durable(c) != 0)
-			CN_LOG(CN_LOG_ERR, "store", "a write may not be durable");
-	} else if (!c->wrote) {
+	if (c->commit_seq != 0 && wait_durable(c) != 0)
+		CN_LOG(CN_LOG_ERR, "store", "a write may not be durable");
+	if (!c->synced_own)
 		sq_sync_note_read(c->sync);
-	}
-	c->wrote = false;
+	c->synced_own = false;
 	pthread_mutex_lock(&st->mu);
 	st->free_idx[st->n_free++] = (int)(c - st->conns);
 	pthread_cond_signal(&st->cv);

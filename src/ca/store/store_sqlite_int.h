@@ -304,7 +304,7 @@ struct sq_conn {
 	unsigned char used[SQ_STMT_MAX];   /* handed out since acquire */
 	bool light;                        /* this transaction need not be durable */
 	int64_t commit_seq;                /* number of its last commit, not yet waited for */
-	bool wrote;                        /* committed since acquire */
+	bool synced_own;                   /* a durable commit of it is synced */
 	struct sq_sync *sync;              /* the store's */
 	pthread_mutex_t *wmu;              /* the store's writer mutex */
 	bool holds_wmu;                    /* in a write transaction */
