@@ -50,14 +50,14 @@ CREATE INDEX cert_names_account ON cert_names (account_id, name, n_names, not_af
 -- "b.example.com", "example.com", "com"), once per certificate, so that the
 -- certificates under a registered domain (found with the Public Suffix List
 -- when an order is checked) are one index range; an IP address is its own
--- key, "ip:ADDRESS".
+-- key, "ip:ADDRESS". (All rows of a certificate have the same issued: the
+-- key keeps one row per domain and certificate.)
 CREATE TABLE cert_domains (
 	domain TEXT NOT NULL,
-	cert_id INTEGER NOT NULL REFERENCES certs (id),
 	issued INTEGER NOT NULL,
-	PRIMARY KEY (domain, cert_id)
+	cert_id INTEGER NOT NULL REFERENCES certs (id),
+	PRIMARY KEY (domain, issued, cert_id)
 ) WITHOUT ROWID;
-CREATE INDEX cert_domains_issued ON cert_domains (domain, issued);
 
 -- 0..253: the positions in a DNS name where a dot may be (triggers cannot
 -- recurse over the labels; they join this table instead).
