@@ -28,6 +28,9 @@ struct opt {
 
 #define OFF(f) offsetof(struct ca_config, f)
 #define DAY 86400
+/* Bounds of the rate limits and their windows. */
+#define RATE_MAX 1000000
+#define RATE_MAX_WINDOW (90 * (int64_t)DAY)
 
 static const struct opt opts[] = {
 	{"data", OPT_STR, OFF(data_dir), "", 0, 0,
@@ -98,6 +101,28 @@ static const struct opt opts[] = {
 	    "err, warn, info or debug"},
 	{"eab-required", OPT_BOOL, OFF(eab_required), "false", 0, 0,
 	    "require External Account Binding for new accounts"},
+	{"rate-orders-per-account", OPT_INT, OFF(rate_orders), "300", 0, RATE_MAX,
+	    "new orders an account may create per --rate-orders-window (RFC 8555 6.6 rateLimited; 0: no limit)"},
+	{"rate-orders-window", OPT_DURATION, OFF(rate_orders_window_s), "3h", 1, RATE_MAX_WINDOW,
+	    "window of --rate-orders-per-account"},
+	{"rate-certs-per-domain", OPT_INT, OFF(rate_certs_domain), "50", 0, RATE_MAX,
+	    "certificates per registered domain (Public Suffix List; an IP address counts alone) per --rate-certs-per-domain-window; renewals are exempt (0: no limit)"},
+	{"rate-certs-per-domain-window", OPT_DURATION, OFF(rate_certs_domain_window_s), "7d", 1, RATE_MAX_WINDOW,
+	    "window of --rate-certs-per-domain"},
+	{"rate-duplicate-certs", OPT_INT, OFF(rate_duplicates), "5", 0, RATE_MAX,
+	    "certificates for exactly the same set of identifiers per --rate-duplicate-certs-window; renewals are exempt (0: no limit)"},
+	{"rate-duplicate-certs-window", OPT_DURATION, OFF(rate_duplicates_window_s), "7d", 1, RATE_MAX_WINDOW,
+	    "window of --rate-duplicate-certs"},
+	{"rate-failed-validations", OPT_INT, OFF(rate_failed), "5", 0, RATE_MAX,
+	    "failed (invalid) authorizations of an account for one identifier per --rate-failed-validations-window (0: no limit)"},
+	{"rate-failed-validations-window", OPT_DURATION, OFF(rate_failed_window_s), "1h", 1, RATE_MAX_WINDOW,
+	    "window of --rate-failed-validations"},
+	{"rate-accounts-per-ip", OPT_INT, OFF(rate_accounts), "10", 0, RATE_MAX,
+	    "new accounts per client IPv4 address or IPv6 /64 per --rate-accounts-per-ip-window (0: no limit)"},
+	{"rate-accounts-per-ip-window", OPT_DURATION, OFF(rate_accounts_window_s), "3h", 1, RATE_MAX_WINDOW,
+	    "window of --rate-accounts-per-ip"},
+	{"rate-pending-authz", OPT_INT, OFF(rate_pending_authz), "300", 0, RATE_MAX,
+	    "pending authorizations an account may hold; newOrder and newAuthz are refused at the limit (0: no limit)"},
 	{"ocsp-validity", OPT_DURATION, OFF(ocsp_validity_s), "7d", 8 * 3600, 10 * (int64_t)DAY,
 	    "validity of OCSP responses, thisUpdate to nextUpdate (BR 4.9.9: 8h to 10d)"},
 	{"ocsp-refresh", OPT_DURATION, OFF(ocsp_refresh_s), "3d", 60, 4 * (int64_t)DAY,

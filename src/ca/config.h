@@ -52,6 +52,18 @@ struct ca_config {
 	char *blocklist;          /* path of the operator's blocklist or "" */
 	char *log_level;
 	bool eab_required;
+	/* rate limits (ratelimit.c, RFC 8555 section 6.6); a limit of 0 is off */
+	int rate_orders;          /* new orders per account per window */
+	int64_t rate_orders_window_s;
+	int rate_certs_domain;    /* certificates per registered domain per window */
+	int64_t rate_certs_domain_window_s;
+	int rate_duplicates;      /* certificates for the same identifier set per window */
+	int64_t rate_duplicates_window_s;
+	int rate_failed;          /* invalid authorizations per account and identifier */
+	int64_t rate_failed_window_s;
+	int rate_accounts;        /* new accounts per client address (IPv6: /64) */
+	int64_t rate_accounts_window_s;
+	int rate_pending_authz;   /* pending authorizations per account */
 	/* revocation publishing (src/ca/revocation/) */
 	int64_t ocsp_validity_s;  /* thisUpdate to nextUpdate of OCSP responses */
 	int64_t ocsp_refresh_s;   /* responses older than this are signed again */

@@ -149,6 +149,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     void **con_cls)
 {
 	const struct ca_httpd *h = cls;
+	const union MHD_ConnectionInfo *ci;
 	struct req_state *st = *con_cls;
 	struct query_acc q;
 	struct ca_req req;
@@ -181,6 +182,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	req.body = st->body.data ? st->body.data : (const unsigned char *)"";
 	req.body_len = st->body.len;
 	req.now = (int64_t)time(NULL);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	req.peer = ci != NULL ? ci->client_addr : NULL;
 	cn_err_clear();
 	if (st->too_big) {
 		req.reject_code = CN_ERR_TOO_BIG;

@@ -25,6 +25,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "ratelimit.h"
 #include "x509/key.h"
 
 #define CA_MAX_CONTACTS 10
@@ -216,6 +217,8 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 			goto fail;
 	}
 	r = contacts_from_payload(req->payload, &contact);
+	if (r == 0)
+		r = ca_ratelimit_new_account(ctx, req, resp);
 	if (r != 0)
 		goto fail;
 	r = cn_jwk_canonical(req->jws->jwk, &jwk);
@@ -246,6 +249,7 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 		goto fail;
 	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld created%s%s", (long long)a.id,
 	    eab_kid ? ", bound to EAB key " : "", eab_kid ? eab_kid : "");
+	ca_ratelimit_account_created(ctx, req, a.id);
 	account_reply(ctx, resp, 201, &a);
 	goto out;
 fail:

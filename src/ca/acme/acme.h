@@ -37,6 +37,7 @@ struct ca_csrcache;
 struct ca_noncepool;
 struct ca_validate_cfg;
 struct ca_resolver;
+struct sockaddr;
 
 /* Everything a handler may use; built once in main(), shared read-only. */
 struct ca_ctx {
@@ -66,6 +67,7 @@ struct ca_req {
 	int64_t now;
 	int reject_code;               /* set by httpd for a request it could not read whole */
 	const char *reject_detail;
+	const struct sockaddr *peer;   /* the client's address (httpd), or NULL */
 	/* Filled by ca_acme_auth() for POST requests: */
 	struct cn_jws *jws;
 	EVP_PKEY *key;                 /* the key that signed (account's or embedded jwk) */

@@ -29,6 +29,7 @@
 #include "mem.h"
 #include "policy.h"
 #include "profile.h"
+#include "ratelimit.h"
 #include "work.h"
 
 #define CA_TOKEN_BYTES 32
@@ -125,6 +126,8 @@ void ca_handle_new_authz(const struct ca_ctx *ctx, struct ca_req *req, struct ca
 		goto fail;
 	}
 	r = ca_policy_identifier(ctx->cfg, type, value, &id);
+	if (r == 0)
+		r = ca_ratelimit_new_authz(ctx, req, &id, resp);
 	if (r != 0)
 		goto fail;
 	if (id.wildcard) {

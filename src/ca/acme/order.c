@@ -23,6 +23,7 @@
 #include "mem.h"
 #include "policy.h"
 #include "profile.h"
+#include "ratelimit.h"
 #include "work.h"
 
 /* Parses payload.identifiers into ids (deduplicated). On policy failures
@@ -330,6 +331,8 @@ void ca_handle_new_order(const struct ca_ctx *ctx, struct ca_req *req, struct ca
 	r = cn_json_opt_str(req->payload, "replaces", &replaces);
 	if (r == 0 && replaces)
 		r = replaces_check(ctx, req, replaces, ids_json, serial);
+	if (r == 0)
+		r = ca_ratelimit_new_order(ctx, req, ids, n, replaces != NULL, resp);
 	if (r != 0)
 		goto fail;
 	o.authz_ids = cn_xcalloc(n, sizeof(*o.authz_ids));

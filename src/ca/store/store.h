@@ -485,4 +485,53 @@ int ca_store_cert_list(struct ca_store *st, int64_t account_id, int64_t before, 
 void ca_accounts_free(struct ca_account *a, size_t n);
 void ca_certs_free(struct ca_cert *c, size_t n);
 
+
+/* ==== rate limits (RFC 8555 section 6.6) ====================================
+ * What src/ca/ratelimit.c counts, from the store so that every instance on
+ * it shares the counts. SQLite: store_sqlite_ratelimit.c; schema
+ * 005_ratelimits.sql, whose trigger records the identifiers of every
+ * certificate inserted (issued at the time its serial was reserved).
+ *
+ * Each ca_store_rate_* looks at the events of one kind and key whose time is
+ * after `since` and writes *t, the time of the n-th newest of them (n >= 1),
+ * or returns CN_ERR_NOT_FOUND when there are fewer than n. With n = a
+ * limit and since = now - window: the limit is reached when *t exists, and
+ * lifts once the event at *t has left the window (at *t + window). Each is
+ * one index range scan of at most n entries.
+ *
+ * Identifier names are "dns:NAME", "dns:*.NAME" (wildcard) or "ip:ADDRESS",
+ * NAME and ADDRESS normalized as policy.c does. */
+#define CA_RATE_MAX_NAME 264
+
+/* Orders the account created (orders.created). */
+int ca_store_rate_orders(struct ca_store *st, int64_t account_id, int64_t since, int64_t n,
+    int64_t *t) CN_WUR;
+/* Invalid authorizations of the account for the identifier (wildcard or
+ * not; id_value without "*."), by their creation time. */
+int ca_store_rate_failed_authzs(struct ca_store *st, int64_t account_id, const char *id_type,
+    const char *id_value, int64_t since, int64_t n, int64_t *t) CN_WUR;
+/* Pending authorizations of the account by expiry: since = now counts those
+ * still pending, *t is an expiry time. */
+int ca_store_rate_pending_authzs(struct ca_store *st, int64_t account_id, int64_t since,
+    int64_t n, int64_t *t) CN_WUR;
+/* Accounts created from ip_key (ca_store_account_origin_set), by creation time. */
+int ca_store_rate_accounts(struct ca_store *st, const char *ip_key, int64_t since, int64_t n,
+    int64_t *t) CN_WUR;
+/* Certificates with a DNS name equal to or below domain ("example.com"),
+ * or, for domain "ip:ADDRESS", with that IP address; by issuance time. */
+int ca_store_rate_certs_domain(struct ca_store *st, const char *domain, int64_t since,
+    int64_t n, int64_t *t) CN_WUR;
+/* Certificates of any account whose identifiers are exactly the set
+ * names[0..n_names) (distinct names), by issuance time. */
+int ca_store_rate_duplicates(struct ca_store *st, const char *const *names, size_t n_names,
+    int64_t since, int64_t n, int64_t *t) CN_WUR;
+/* *found: whether account_id holds a certificate with exactly the
+ * identifiers names[0..n_names) (distinct) that expires after now. */
+int ca_store_cert_renewal_of(struct ca_store *st, int64_t account_id,
+    const char *const *names, size_t n_names, int64_t now, bool *found) CN_WUR;
+/* Records that account_id was created at `created` from ip_key (at most
+ * CA_RATE_MAX_NAME - 1 bytes); CN_ERR_CONFLICT if it has an origin already. */
+int ca_store_account_origin_set(struct ca_store *st, int64_t account_id, const char *ip_key,
+    int64_t created) CN_WUR;
+
 #endif

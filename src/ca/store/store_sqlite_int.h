@@ -254,7 +254,33 @@
 	X(ORDER_IDS_ALL, "SELECT id FROM orders WHERE id < ?1 "               \
 	    "ORDER BY id DESC LIMIT ?2")                                      \
 	X(CERT_LIST, "SELECT " SQ_CERT_COLS " FROM certs WHERE id < ?1 "      \
-	    "AND (?2 = 0 OR account_id = ?2) ORDER BY id DESC LIMIT ?3")
+	    "AND (?2 = 0 OR account_id = ?2) ORDER BY id DESC LIMIT ?3")      \
+	/* ---- rate limits (005_ratelimits.sql) */                           \
+	/* the time of the n-th newest event after since: OFFSET n - 1 */     \
+	X(RATE_ORDERS, "SELECT created FROM orders WHERE account_id = ?1 "    \
+	    "AND created > ?2 ORDER BY created DESC LIMIT 1 OFFSET ?3")       \
+	X(RATE_FAILED_AUTHZS, "SELECT created FROM authzs "                   \
+	    "WHERE account_id = ?1 AND id_type = ?2 AND id_value = ?3 "       \
+	    "AND status = 'invalid' AND created > ?4 "                        \
+	    "ORDER BY created DESC LIMIT 1 OFFSET ?5")                        \
+	X(RATE_PENDING_AUTHZS, "SELECT expires FROM authzs "                  \
+	    "WHERE account_id = ?1 AND status = 'pending' AND expires > ?2 "  \
+	    "ORDER BY expires DESC LIMIT 1 OFFSET ?3")                        \
+	X(RATE_ACCOUNTS, "SELECT created FROM account_origins "               \
+	    "WHERE ip_key = ?1 AND created > ?2 "                             \
+	    "ORDER BY created DESC LIMIT 1 OFFSET ?3")                        \
+	X(RATE_CERTS_DOMAIN, "SELECT issued FROM cert_domains "               \
+	    "WHERE domain = ?1 AND issued > ?2 "                              \
+	    "ORDER BY issued DESC LIMIT 1 OFFSET ?3")                         \
+	X(RATE_DUPLICATES, "SELECT cn.issued FROM cert_names cn "             \
+	    "WHERE cn.name = ?1 AND cn.n_names = ?2 AND cn.issued > ?3 "      \
+	    "AND " SQ_RATE_SAME_SET " ORDER BY cn.issued DESC "               \
+	    "LIMIT 1 OFFSET ?5")                                              \
+	X(CERT_RENEWAL_OF, "SELECT 1 FROM cert_names cn "                     \
+	    "WHERE cn.account_id = ?5 AND cn.name = ?1 AND cn.n_names = ?2 "  \
+	    "AND cn.not_after > ?3 AND " SQ_RATE_SAME_SET " LIMIT 1")         \
+	X(ACCOUNT_ORIGIN_SET, "INSERT INTO account_origins (account_id, "     \
+	    "ip_key, created) VALUES (?1, ?2, ?3)")
 
 /* Revocation publishing: the certificate's state and its stored response's
  * id (o), then the pending gen; and a stored response. */
@@ -262,6 +288,12 @@
 	"c.serial, c.status, c.reason, c.revoked_at, c.not_after, "       \
 	"coalesce(o.id, 0)"
 #define SQ_OCSP_ROW_COLS "id, serial, der, this_update, next_update"
+
+/* Rate limits: certificate cn (of n_names = ?2 names, one of them ?1) has
+ * exactly the names of the JSON array ?4, which holds ?2 distinct names. */
+#define SQ_RATE_SAME_SET                                                   \
+	"(SELECT count(*) FROM cert_names x WHERE x.cert_id = cn.cert_id " \
+	"AND x.name IN (SELECT value FROM json_each(?4))) = ?2"
 
 #define SQ_ENUM(name, sql) SQ_##name,
 enum sq_stmt_id { SQ_STATEMENTS(SQ_ENUM) SQ_STMT_MAX };

@@ -131,6 +131,12 @@ static void test_defaults(void **state)
 		{"api-names", "localhost,127.0.0.1,::1"}, {"tos-url", ""},
 		{"website", "https://github.com/cairn-ca/cairn"}, {"caa-identities", "cairn.invalid"},
 		{"log-level", "info"}, {"eab-required", "false"},
+		{"rate-orders-per-account", "300"}, {"rate-orders-window", "10800s"},
+		{"rate-certs-per-domain", "50"}, {"rate-certs-per-domain-window", "604800s"},
+		{"rate-duplicate-certs", "5"}, {"rate-duplicate-certs-window", "604800s"},
+		{"rate-failed-validations", "5"}, {"rate-failed-validations-window", "3600s"},
+		{"rate-accounts-per-ip", "10"}, {"rate-accounts-per-ip-window", "10800s"},
+		{"rate-pending-authz", "300"},
 		{"challenge-attempts", "1"}, {"challenge-retry-after", "10s"},
 		{"default-profile", "classic"}, {"profile-classic-validity", "7776000s"},
 		{"profile-tlsserver-validity", "3888000s"}, {"profile-shortlived-validity", "576000s"},
@@ -187,6 +193,15 @@ static const struct arg_case arg_cases[] = {
 	{{"--eab-required=TRUE"}, CN_ERR_USAGE, NULL, "eab-required"},
 	{{"--eab-required="}, CN_ERR_USAGE, NULL, "eab-required"},
 	{{"--eab-required", "false"}, CN_ERR_USAGE, NULL, "unexpected argument 'false'"},
+	/* rate limits: 0 turns one off; a window is at least 1s, at most 90d */
+	{{"--rate-orders-per-account=0"}, 0, "rate-orders-per-account", "0"},
+	{{"--rate-duplicate-certs", "1000000"}, 0, "rate-duplicate-certs", "1000000"},
+	{{"--rate-duplicate-certs=1000001"}, CN_ERR_USAGE, NULL, "outside [0, 1000000]"},
+	{{"--rate-accounts-per-ip=-1"}, CN_ERR_USAGE, NULL, "outside"},
+	{{"--rate-failed-validations-window=10m"}, 0, "rate-failed-validations-window", "600s"},
+	{{"--rate-orders-window=0"}, CN_ERR_USAGE, NULL,
+	    "--rate-orders-window: 0 is outside [1, 7776000]"},
+	{{"--rate-certs-per-domain-window=91d"}, CN_ERR_USAGE, NULL, "outside"},
 	/* durations: N, Ns, Nm, Nh, Nd (valid-authz-lifetime allows 0..398d) */
 	{{"--valid-authz-lifetime=90d"}, 0, "valid-authz-lifetime", "7776000s"},
 	{{"--valid-authz-lifetime=8h"}, 0, "valid-authz-lifetime", "28800s"},
@@ -603,7 +618,7 @@ static void test_usage_and_markdown_list_every_option(void **state)
 			fail_msg("the Markdown table lacks %s", key);
 		n++;
 	}
-	assert_int_equal(n, 61);
+	assert_int_equal(n, 72);
 	assert_non_null(strstr(usage, "--config FILE"));
 	free(printed_text);
 	free(usage);
