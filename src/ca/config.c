@@ -4,6 +4,7 @@
  * ("90d", "8h", "30s"; a bare number is seconds).
  */
 #include "config.h"
+#include "ratelimit.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -123,6 +124,8 @@ static const struct opt opts[] = {
 	    "window of --rate-accounts-per-ip"},
 	{"rate-pending-authz", OPT_INT, OFF(rate_pending_authz), "300", 0, RATE_MAX,
 	    "pending authorizations an account may hold; newOrder and newAuthz are refused at the limit (0: no limit)"},
+	{"rate-limit-exempt", OPT_STR, OFF(rate_exempt), "127.0.0.0/8,::1/128", 0, 0,
+	    "comma-separated CIDRs of clients no rate limit applies to (loopback by default: local tools and tests; empty when a reverse proxy on this host forwards the public)"},
 	{"ocsp-validity", OPT_DURATION, OFF(ocsp_validity_s), "7d", 8 * 3600, 10 * (int64_t)DAY,
 	    "validity of OCSP responses, thisUpdate to nextUpdate (BR 4.9.9: 8h to 10d)"},
 	{"ocsp-refresh", OPT_DURATION, OFF(ocsp_refresh_s), "3d", 60, 4 * (int64_t)DAY,
@@ -418,6 +421,8 @@ int ca_config_finish(struct ca_config *c)
 
 	if (c->data_dir[0] == '\0')
 		return cn_err_set(CN_ERR_USAGE, "--data DIR is required");
+	if (ca_ratelimit_exempt_check(c->rate_exempt) != 0)
+		return CN_ERR_USAGE;
 	if (strchr(c->listen, ':') == NULL)
 		return cn_err_set(CN_ERR_USAGE, "--listen: expected HOST:PORT, got '%s'", c->listen);
 	if (strchr(c->resolver, ':') == NULL)

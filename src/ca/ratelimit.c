@@ -28,6 +28,7 @@
 #include "ratelimit.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -120,6 +121,119 @@ static int verdict(const struct ca_req *req, struct ca_resp *resp, int r, int64_
 	return cn_err_set(CN_ERR_RATE_LIMITED, "%s", detail);
 }
 
+/* One item of a CIDR list into addr[16] (IPv4 mapped into ::ffff:0:0/96)
+ * and its prefix length in that 128-bit form; -1 if it is not a CIDR. */
+static int cidr_parse(const char *item, size_t len, unsigned char addr[16], int *bits)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	struct in_addr a4;
+	long n;
+	int max;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, item, len);
+	buf[len] = '\0';
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, buf, &a4) == 1) {
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &a4, 4);
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
+		max = 128;
+	} else {
+		return -1;
+	}
+	n = max;
+	if (slash != NULL) {
+		errno = 0;
+		n = strtol(slash + 1, &end, 10);
+		if (errno != 0 || end == slash + 1 || *end != '\0' || n < 0 || n > max)
+			return -1;
+	}
+	*bits = (int)n + (128 - max);
+	return 0;
+}
+
+static bool prefix_equal(const unsigned char *a, const unsigned char *b, int bits)
+{
+	int full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, (size_t)full) != 0)
+		return false;
+	return rest == 0 || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
+}
+
+/* Calls fn on each item of the list; stops at the first non-zero. */
+static int cidr_each(const char *cidrs, int (*fn)(const char *, size_t, void *), void *arg)
+{
+	const char *p = cidrs, *comma;
+	size_t len;
+	int r;
+
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && *p == ' ') {
+			p++;
+			len--;
+		}
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		r = fn(p, len, arg);
+		if (r != 0)
+			return r;
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+static int item_valid(const char *item, size_t len, void *arg)
+{
+	unsigned char a[16];
+	int bits;
+
+	(void)arg;
+	if (cidr_parse(item, len, a, &bits) == 0)
+		return 0;
+	return cn_err_set(CN_ERR_USAGE, "--rate-limit-exempt: '%.*s' is not an address or "
+	    "CIDR", (int)(len > 64 ? 64 : len), item);
+}
+
+int ca_ratelimit_exempt_check(const char *cidrs)
+{
+	return cidr_each(cidrs, item_valid, NULL);
+}
+
+static int item_match(const char *item, size_t len, void *arg)
+{
+	const unsigned char *peer = arg;
+	unsigned char a[16];
+	int bits;
+
+	return cidr_parse(item, len, a, &bits) == 0 && prefix_equal(a, peer, bits);
+}
+
+bool ca_ratelimit_exempt(const char *cidrs, const struct sockaddr *sa)
+{
+	unsigned char peer[16] = {0};
+
+	if (cidrs == NULL || sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		peer[10] = peer[11] = 0xff;
+		memcpy(peer + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(peer, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	} else {
+		return false;
+	}
+	return cidr_each(cidrs, item_match, peer) != 0;
+}
+
 int ca_ratelimit_new_account(const struct ca_ctx *ctx, const struct ca_req *req,
     struct ca_resp *resp)
 {
@@ -128,7 +242,8 @@ int ca_ratelimit_new_account(const struct ca_ctx *ctx, const struct ca_req *req,
 	int64_t t = 0;
 	int r;
 
-	if (cfg->rate_accounts == 0 || req->peer == NULL)
+	if (cfg->rate_accounts == 0 || req->peer == NULL ||
+	    ca_ratelimit_exempt(cfg->rate_exempt, req->peer))
 		return 0;
 	r = ca_ratelimit_ip_key(req->peer, key);
 	if (r != 0)
@@ -275,6 +390,8 @@ int ca_ratelimit_new_order(const struct ca_ctx *ctx, const struct ca_req *req,
 	size_t i;
 	int r = 0;
 
+	if (ca_ratelimit_exempt(cfg->rate_exempt, req->peer))
+		return 0;
 	if (cfg->rate_orders > 0) {
 		r = ca_store_rate_orders(ctx->store, req->account.id,
 		    req->now - cfg->rate_orders_window_s, cfg->rate_orders, &t);
@@ -308,6 +425,8 @@ int ca_ratelimit_new_authz(const struct ca_ctx *ctx, const struct ca_req *req,
 {
 	int r;
 
+	if (ca_ratelimit_exempt(ctx->cfg->rate_exempt, req->peer))
+		return 0;
 	r = check_pending(ctx, req, resp);
 	if (r == 0)
 		r = check_failed(ctx, req, id, resp);

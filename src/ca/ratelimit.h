@@ -71,4 +71,10 @@ int ca_ratelimit_new_order(const struct ca_ctx *ctx, const struct ca_req *req,
 int ca_ratelimit_new_authz(const struct ca_ctx *ctx, const struct ca_req *req,
     const struct ca_identifier *id, struct ca_resp *resp) CN_WUR;
 
+/* Whether sa is in the comma-separated CIDR list (an address alone is a
+ * /32 or /128); an empty list matches nothing. */
+bool ca_ratelimit_exempt(const char *cidrs, const struct sockaddr *sa);
+/* 0 when every item of the list is a CIDR, else CN_ERR_USAGE naming it. */
+int ca_ratelimit_exempt_check(const char *cidrs) CN_WUR;
+
 #endif

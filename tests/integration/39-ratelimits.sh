@@ -34,7 +34,7 @@ PROBE=$T_ROOT/tests/integration/ratelimit_probe.py
 LIMITS="--rate-orders-per-account 3 --rate-orders-window 1h --rate-certs-per-domain 3
   --rate-duplicate-certs 2 --rate-failed-validations 2 --rate-failed-validations-window 1h
   --rate-pending-authz 5"
-export CAIRND_ARGS="${LIMITS//$'\n'/ } --rate-accounts-per-ip 1000"
+export CAIRND_ARGS="${LIMITS//$'\n'/ } --rate-accounts-per-ip 1000 --rate-limit-exempt 192.0.2.1/32"
 
 # run_probe PHASE — the probe's PASS/FAIL lines become ours.
 run_probe() {
@@ -100,7 +100,7 @@ port2=$(free_port) && http2=$(free_port) || { t_fail ratelimits-second-start "no
 t_bg cairnd2 "$CAIRND_BIN" --data "$CAIRND_DATA" --listen "127.0.0.1:$port2" \
   --http-listen "127.0.0.1:$http2" --resolver "127.0.0.1:$DNS_PORT" --http01-port "$HTTP01_PORT" \
   --tlsalpn01-port "$TLSALPN01_PORT" --allow-private-targets $LIMITS \
-  --rate-accounts-per-ip $((made + 2))
+  --rate-accounts-per-ip $((made + 2)) --rate-limit-exempt 192.0.2.1/32
 CAIRND2_PID=$T_BG_PID
 second_ready() {
   kill -0 "$CAIRND2_PID" 2>/dev/null || return 255

@@ -474,6 +474,81 @@ static void test_accounts_per_ip(void **state)
 	assert_int_equal(resp.n_headers, 0);
 }
 
+static bool exempt(const char *cidrs, const char *addr)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(addr, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, addr, &s6->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, addr, &s4->sin_addr), 1);
+	}
+	return ca_ratelimit_exempt(cidrs, (struct sockaddr *)&ss);
+}
+
+static void test_exempt(void **state)
+{
+	const char *dflt = "127.0.0.0/8,::1/128";
+
+	(void)state;
+	assert_true(exempt(dflt, "127.0.0.1"));
+	assert_true(exempt(dflt, "127.255.0.9"));
+	assert_true(exempt(dflt, "::1"));
+	assert_false(exempt(dflt, "128.0.0.1"));
+	assert_false(exempt(dflt, "::2"));
+	assert_false(exempt(dflt, "2001:db8::1"));
+	assert_false(exempt("", "127.0.0.1"));
+	assert_true(exempt(" 10.1.2.0/23 , 2001:db8::/32", "10.1.3.200"));
+	assert_false(exempt("10.1.2.0/23", "10.1.4.1"));
+	assert_true(exempt("10.1.2.0/23, 2001:db8::/32", "2001:db8:ffff::1"));
+	assert_true(exempt("192.0.2.7", "192.0.2.7"));
+	assert_false(exempt("192.0.2.7", "192.0.2.8"));
+	assert_true(exempt("0.0.0.0/0", "203.0.113.1"));
+	assert_false(exempt("0.0.0.0/0", "2001:db8::1"));  /* IPv4 prefixes hold IPv4 only */
+	assert_true(exempt("::ffff:0:0/96", "198.51.100.1"));
+	assert_int_equal(ca_ratelimit_exempt_check(dflt), 0);
+	assert_int_equal(ca_ratelimit_exempt_check(""), 0);
+	assert_int_equal(ca_ratelimit_exempt_check("10.0.0.0/33"), CN_ERR_USAGE);
+	assert_int_equal(ca_ratelimit_exempt_check("127.0.0.1,localhost"), CN_ERR_USAGE);
+	assert_int_equal(ca_ratelimit_exempt_check("::1/129"), CN_ERR_USAGE);
+	assert_int_equal(ca_ratelimit_exempt_check("10.0.0.0/"), CN_ERR_USAGE);
+	assert_int_equal(ca_ratelimit_exempt_check("10.0.0.0/8,,"), CN_ERR_USAGE);
+	assert_false(ca_ratelimit_exempt(dflt, NULL));
+}
+
+/* The default list lets loopback clients (local tools, tests) through
+ * every limit. */
+static void test_exempt_client_not_limited(void **state)
+{
+	struct env *e = *state;
+	struct sockaddr_in lo;
+	struct ca_resp resp;
+	struct ca_req req;
+
+	memset(&resp, 0, sizeof(resp));
+	memset(&lo, 0, sizeof(lo));
+	lo.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr), 1);
+	free(e->cfg.rate_exempt);
+	e->cfg.rate_exempt = strdup("127.0.0.0/8");
+	e->cfg.rate_accounts = 1;
+	req_init(&req, 0, 50000);
+	req.peer = (struct sockaddr *)&lo;
+	ca_ratelimit_account_created(&e->ctx, &req, fx_account(e->fx.st, "x"));
+	assert_int_equal(ca_ratelimit_new_account(&e->ctx, &req, &resp), 0);
+	free(e->cfg.rate_exempt);
+	e->cfg.rate_exempt = strdup("");
+	assert_int_equal(ca_ratelimit_new_account(&e->ctx, &req, &resp), CN_ERR_RATE_LIMITED);
+	ca_resp_cleanup(&resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +560,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicates, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_failed_and_pending, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_accounts_per_ip, env_setup, env_teardown),
+		cmocka_unit_test(test_exempt),
+		cmocka_unit_test_setup_teardown(test_exempt_client_not_limited, env_setup, env_teardown),
 	};
 	int r;
 
