@@ -88,6 +88,8 @@ static const struct opt opts[] = {
 	    "comma-separated names and IPs in the HTTPS API certificate created on first start"},
 	{"tos-url", OPT_STR, OFF(tos_url), "", 0, 0,
 	    "terms of service URL in the directory meta (default BASE/terms)"},
+	{"tos-version", OPT_STR, OFF(tos_version), "", 0, 0,
+	    "version of the terms of service; accounts that agreed to another one must agree again (RFC 8555 7.3.3 userActionRequired; empty: never ask again)"},
 	{"website", OPT_STR, OFF(website), "https://github.com/cairn-ca/cairn", 0, 0,
 	    "website URL in the directory meta"},
 	{"caa-identities", OPT_STR, OFF(caa_identities), "cairn.invalid", 0, 0,
@@ -423,6 +425,8 @@ int ca_config_finish(struct ca_config *c)
 		return cn_err_set(CN_ERR_USAGE, "--data DIR is required");
 	if (ca_ratelimit_exempt_check(c->rate_exempt) != 0)
 		return CN_ERR_USAGE;
+	if (strlen(c->tos_version) > 63)
+		return cn_err_set(CN_ERR_USAGE, "--tos-version: at most 63 characters");
 	if (strchr(c->listen, ':') == NULL)
 		return cn_err_set(CN_ERR_USAGE, "--listen: expected HOST:PORT, got '%s'", c->listen);
 	if (strchr(c->resolver, ':') == NULL)

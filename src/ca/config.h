@@ -64,6 +64,7 @@ struct ca_config {
 	int rate_accounts;        /* new accounts per client address (IPv6: /64) */
 	int64_t rate_accounts_window_s;
 	int rate_pending_authz;   /* pending authorizations per account */
+	char *tos_version;        /* terms version accounts must have agreed to ("": any) */
 	char *rate_exempt;        /* comma-separated CIDRs whose clients no limit applies to */
 	/* revocation publishing (src/ca/revocation/) */
 	int64_t ocsp_validity_s;  /* thisUpdate to nextUpdate of OCSP responses */

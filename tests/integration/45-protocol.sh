@@ -23,7 +23,7 @@
 #   cairn (our agent): a tlsserver certificate; ARI: not renewed while the
 #     window lies ahead, renewed with "replaces" after `admin ari mark`, and
 #     the new certificate not due again.
-#   A restart on the same data directory (schema 001 to 005) keeps the state.
+#   A restart on the same data directory (schema 001 to 006) keeps the state.
 #   Then a second cairnd with --dns-persist-01-jit as well: the probe's jit
 #   phase (newOrder and newAuthz answer valid authorizations, finalize at
 #   once; pending without a qualifying record) and its log lines.
@@ -230,7 +230,7 @@ t_stop "$CAIRND_PID"
 mv "$T_TMP/cairnd.log" "$T_TMP/cairnd-first.log"
 if start_cairnd && [[ $(admin list accounts --limit 100000 | wc -l) -eq $before && $before -gt 10 ]] &&
    [[ $("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' \
-        "$CAIRND_DATA/cairn.db") == 5 ]] &&
+        "$CAIRND_DATA/cairn.db") == 6 ]] &&
    [[ $(openssl x509 -in "$CAIRND_DATA/intermediate-x2.pem" -noout -fingerprint) == "$cross" ]]; then
   t_pass restart-keeps-state
 else

@@ -1,7 +1,8 @@
 /*
  * account.c - account resources, RFC 8555 section 7.3: newAccount (7.3,
  * onlyReturnExisting 7.3.1, the same key returns the existing account with
- * 200), account POST-as-GET and update of contact (7.3.2), deactivation
+ * 200), account POST-as-GET and update of contact (7.3.2), agreement to
+ * changed terms of service (7.3.3, with ca_acme_auth), deactivation
  * (7.3.6) and the orders list (7.1.2.1), paginated with Link rel="next".
  * Contacts must be mailto: URIs with one plain address (unsupportedContact
  * for other schemes, invalidContact for bad addresses).
@@ -230,6 +231,7 @@ void ca_handle_new_account(const struct ca_ctx *ctx, struct ca_req *req, struct 
 	a.jwk_json = jwk;
 	a.contact_json = contact;
 	a.tos_agreed = true;
+	snprintf(a.tos_version, sizeof(a.tos_version), "%s", ctx->cfg->tos_version);
 	a.created = req->now;
 	jwk = contact = NULL;
 	if (eab_kid != NULL)
@@ -281,7 +283,7 @@ void ca_handle_account(const struct ca_ctx *ctx, struct ca_req *req, struct ca_r
 	struct ca_account *a = &req->account;
 	const char *status = NULL;
 	char *contact = NULL;
-	bool changed = false;
+	bool changed = false, agreed = false;
 	int r;
 
 	if (ca_acme_auth(ctx, req, resp, CA_AUTH_KID) != 0)
@@ -298,6 +300,16 @@ void ca_handle_account(const struct ca_ctx *ctx, struct ca_req *req, struct ca_r
 			free(a->contact_json);
 			a->contact_json = contact;
 			contact = NULL;
+			changed = true;
+		}
+		/* RFC 8555 7.3.3: agreeing (again) to the current terms. */
+		r = cn_json_opt_bool(req->payload, "termsOfServiceAgreed", false, &agreed);
+		if (r != 0)
+			goto fail;
+		if (agreed) {
+			a->tos_agreed = true;
+			snprintf(a->tos_version, sizeof(a->tos_version), "%s",
+			    ctx->cfg->tos_version);
 			changed = true;
 		}
 		r = cn_json_opt_str(req->payload, "status", &status);

@@ -102,6 +102,10 @@ void ca_resp_json(struct ca_resp *resp, int status, const json_t *j);
 /* An RFC 8555 section 6.7 problem document for code, detail from
  * cn_err_detail() when detail is NULL. */
 void ca_resp_problem(struct ca_resp *resp, int code, const char *detail);
+/* userActionRequired (RFC 8555 7.3.3): the terms changed since account a
+ * agreed; "instance" and Link rel="terms-of-service" name them. */
+void ca_resp_tos_required(const struct ca_ctx *ctx, struct ca_resp *resp,
+    const struct ca_account *a);
 /* Problem with subproblems (array of problem objects, stolen). */
 void ca_resp_problem_sub(struct ca_resp *resp, int code, const char *detail, json_t *subproblems);
 /* A problem document object (new reference) for code and detail. */

@@ -64,6 +64,22 @@ static int auth_kid(const struct ca_ctx *ctx, struct ca_req *req)
 	return ca_keycache_get(ctx->keys, id, req->account.jwk_json, &req->key);
 }
 
+/*
+ * RFC 8555 7.3.3: with --tos-version set, an account that agreed to
+ * another version may only use its own account URL (to agree again, look
+ * at itself, or deactivate) until it agrees.
+ */
+static bool tos_outdated(const struct ca_ctx *ctx, const struct ca_req *req)
+{
+	char own[64];
+
+	if (ctx->cfg->tos_version == NULL || ctx->cfg->tos_version[0] == '\0' ||
+	    strcmp(req->account.tos_version, ctx->cfg->tos_version) == 0)
+		return false;
+	snprintf(own, sizeof(own), "/acme/acct/%lld", (long long)req->account.id);
+	return strcmp(req->path, own) != 0;
+}
+
 int ca_acme_auth(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *resp,
     enum ca_auth_mode mode)
 {
@@ -126,6 +142,11 @@ int ca_acme_auth(const struct ca_ctx *ctx, struct ca_req *req, struct ca_resp *r
 	r = cn_jws_verify(jws, req->key);
 	if (r != 0)
 		goto out;
+	if (jws->kid != NULL && tos_outdated(ctx, req)) {
+		free(url);
+		ca_resp_tos_required(ctx, resp, &req->account);
+		return CN_ERR_USER_ACTION;
+	}
 	/* cn_jws_parse parsed the payload (strictly) already: share its object */
 	if (!jws->post_as_get) {
 		if (jws->payload_json == NULL) {

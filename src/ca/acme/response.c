@@ -103,6 +103,25 @@ void ca_resp_problem(struct ca_resp *resp, int code, const char *detail)
 	ca_resp_problem_sub(resp, code, detail, NULL);
 }
 
+void ca_resp_tos_required(const struct ca_ctx *ctx, struct ca_resp *resp,
+    const struct ca_account *a)
+{
+	char *acct = ca_url(ctx, "/acme/acct/%lld", (long long)a->id);
+	json_t *p;
+
+	p = ca_problem_json(CN_ERR_USER_ACTION, "the terms of service have changed: agree to "
+	    "them again by POSTing {\"termsOfServiceAgreed\": true} to the account URL", NULL);
+	json_object_set_new(p, "instance", json_string(ctx->cfg->tos_url));
+	resp->status = cn_err_http_status(CN_ERR_USER_ACTION);
+	resp->content_type = "application/problem+json";
+	resp_set_body(resp, cn_json_dump(p));
+	json_decref(p);
+	ca_resp_header(resp, "Link", "<%s>;rel=\"terms-of-service\"", ctx->cfg->tos_url);
+	CN_LOG(CN_LOG_INFO, "acme", "acct=%lld must agree to terms version %s (agreed: '%s'): %s",
+	    (long long)a->id, ctx->cfg->tos_version, a->tos_version, acct);
+	free(acct);
+}
+
 void ca_resp_cleanup(struct ca_resp *resp)
 {
 	size_t i;

@@ -388,6 +388,18 @@ const struct ca_schema_migration ca_schema_migrations[] = {
 	    "INSERT OR IGNORE INTO cert_domains (domain, cert_id, issued)\n"
 	    "    SELECT name, cert_id, issued FROM cert_names\n"
 	    "    WHERE substr(name, 1, 3) = 'ip:';\n"},
+	{6, "006_tos_version",
+	    "-- 006_tos_version.sql - cairnd store schema, version 6: the version of the\n"
+	    "-- terms of service each account agreed to.\n"
+	    "--\n"
+	    "-- Applied by store_sqlite.c like every migration (one transaction with\n"
+	    "-- PRAGMA user_version = 6). The readable copy of this file is embedded in\n"
+	    "-- schema.c; test_schema checks that the two are equal.\n"
+	    "\n"
+	    "-- RFC 8555 section 7.3.3: when the operator sets --tos-version, an account\n"
+	    "-- that agreed to another version gets userActionRequired until it agrees\n"
+	    "-- again. '': agreed before versions were kept (or never asked).\n"
+	    "ALTER TABLE accounts ADD COLUMN tos_version TEXT NOT NULL DEFAULT '';\n"},
 };
 
 const size_t ca_schema_n_migrations =

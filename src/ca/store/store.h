@@ -50,6 +50,7 @@ struct ca_account {
 	char *contact_json;        /* JSON array of strings, "[]" when none */
 	bool tos_agreed;
 	int64_t created;
+	char tos_version[64];      /* terms version agreed to ("": none recorded) */
 };
 
 struct ca_challenge {

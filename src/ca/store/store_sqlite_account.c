@@ -24,6 +24,9 @@ static int account_row(struct sq_conn *c, sqlite3_stmt *s, struct ca_account *ou
 	a.contact_json = sq_col_dup(s, 4);
 	a.tos_agreed = sqlite3_column_int(s, 5) != 0;
 	a.created = sqlite3_column_int64(s, 6);
+	r = sq_col_arr(c, s, 7, a.tos_version, sizeof(a.tos_version));
+	if (r != 0)
+		goto out;
 	*out = a;
 	a = (struct ca_account){0};
 out:
@@ -64,7 +67,8 @@ int sq_account_insert_row(struct sq_conn *c, const struct ca_account *a, int64_t
 	    sqlite3_bind_text(s, 3, a->jwk_json, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 4, a->contact_json, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int(s, 5, a->tos_agreed) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 6, a->created) != SQLITE_OK)
+	    sqlite3_bind_int64(s, 6, a->created) != SQLITE_OK ||
+	    sq_bind_arr(s, 7, a->tos_version, sizeof(a->tos_version)) != SQLITE_OK)
 		return sq_fail(c, "bind");
 	r = sq_exec(c, s);
 	if (r != 0)
@@ -122,7 +126,8 @@ int ca_store_account_update(struct ca_store *st, const struct ca_account *a)
 	if (sqlite3_bind_int64(s, 1, a->id) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 2, a->contact_json, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sq_bind_status(s, 3, a->status) != SQLITE_OK ||
-	    sqlite3_bind_int(s, 4, a->tos_agreed) != SQLITE_OK) {
+	    sqlite3_bind_int(s, 4, a->tos_agreed) != SQLITE_OK ||
+	    sq_bind_arr(s, 5, a->tos_version, sizeof(a->tos_version)) != SQLITE_OK) {
 		r = sq_fail(c, "bind");
 		goto out;
 	}

@@ -24,7 +24,7 @@
 
 /* The common column lists, so that one row reader serves several queries. */
 #define SQ_ACCOUNT_COLS \
-	"id, status, thumbprint, jwk_json, contact_json, tos_agreed, created"
+	"id, status, thumbprint, jwk_json, contact_json, tos_agreed, created, tos_version"
 #define SQ_AUTHZ_COLS                                                   \
 	"a.id, a.account_id, a.status, a.id_type, a.id_value, a.wildcard, " \
 	"a.expires, a.created, a.reuse_until, "                         \
@@ -45,13 +45,14 @@
 	X(ROLLBACK, "ROLLBACK")                                               \
 	/* accounts */                                                        \
 	X(ACCOUNT_INSERT, "INSERT INTO accounts (status, thumbprint, "        \
-	    "jwk_json, contact_json, tos_agreed, created) "                   \
-	    "VALUES (?1, ?2, ?3, coalesce(?4, '[]'), ?5, ?6)")                \
+	    "jwk_json, contact_json, tos_agreed, created, tos_version) "      \
+	    "VALUES (?1, ?2, ?3, coalesce(?4, '[]'), ?5, ?6, ?7)")            \
 	X(ACCOUNT_GET, "SELECT " SQ_ACCOUNT_COLS " FROM accounts WHERE id = ?1") \
 	X(ACCOUNT_BY_THUMB, "SELECT " SQ_ACCOUNT_COLS                         \
 	    " FROM accounts WHERE thumbprint = ?1")                           \
 	X(ACCOUNT_UPDATE, "UPDATE accounts SET contact_json = "               \
-	    "coalesce(?2, '[]'), status = ?3, tos_agreed = ?4 WHERE id = ?1") \
+	    "coalesce(?2, '[]'), status = ?3, tos_agreed = ?4, "              \
+	    "tos_version = ?5 WHERE id = ?1")                                 \
 	X(ACCOUNT_REKEY, "UPDATE accounts SET thumbprint = ?2, jwk_json = ?3 " \
 	    "WHERE id = ?1")                                                  \
 	/* orders */                                                          \

@@ -618,7 +618,7 @@ static void test_usage_and_markdown_list_every_option(void **state)
 			fail_msg("the Markdown table lacks %s", key);
 		n++;
 	}
-	assert_int_equal(n, 73);
+	assert_int_equal(n, 74);
 	assert_non_null(strstr(usage, "--config FILE"));
 	free(printed_text);
 	free(usage);
