@@ -44,23 +44,13 @@ fi
 # A failing case shows the tail of the server's log.
 echo "$T_TMP/cairnd.log" > "$T_TMP/.last-log"
 
-done_line=
-while IFS= read -r line; do
-  case $line in
-    "PASS "*) t_pass "${line#PASS }" ;;
-    "FAIL "*)
-      rest=${line#FAIL }
-      t_fail "${rest%%: *}" "${rest#*: }" ;;
-    "DONE "*) done_line=$line ;;
-    *) t_log "probe: $line" ;;
-  esac
-done < <(EXPECT_FINALIZE_VALID=1 STRICT_DOMAIN=${STRICT_DOMAIN:-strict.example.test} timeout -k 5 120 "$PY" "$PROBE" 2>"$T_TMP/probe.log")
-wait $! 2>/dev/null
-rc=$?
-
+: > "$T_TMP/probe.log"
+t_probe "$T_TMP/probe.log" env EXPECT_FINALIZE_VALID=1 \
+  STRICT_DOMAIN="${STRICT_DOMAIN:-strict.example.test}" timeout -k 5 120 "$PY" "$PROBE"
+done_line=$T_PROBE_DONE
 if [[ -z $done_line ]]; then
   echo "$T_TMP/probe.log" > "$T_TMP/.last-log"
-  t_fail strictness-probe-finished "the probe stopped early (exit $rc); see $T_TMP/probe.log"
+  t_fail strictness-probe-finished "the probe stopped early; see $T_TMP/probe.log"
   exit 1
 fi
 t_log "$done_line"

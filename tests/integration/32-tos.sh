@@ -45,19 +45,9 @@ if ! poll_until "${CAIRND_START_TIMEOUT:-30}" second_ready; then
   exit 1
 fi
 
-done_line=
-while IFS= read -r line; do
-  case $line in
-    "PASS "*) t_pass "${line#PASS }" ;;
-    "FAIL "*)
-      rest=${line#FAIL }
-      t_fail "${rest%%: *}" "${rest#*: }" ;;
-    "DONE "*) done_line=$line ;;
-    *) t_log "probe: $line" ;;
-  esac
-  t_case_start
-done < <(ACME_DIRECTORY_OLD=$ACME_DIRECTORY ACME_DIRECTORY=https://127.0.0.1:$port2/directory \
-  timeout -k 5 120 "$PY" "$PROBE" 2>>"$T_TMP/probe.log")
+t_probe "$T_TMP/probe.log" env ACME_DIRECTORY_OLD="$ACME_DIRECTORY" \
+  ACME_DIRECTORY="https://127.0.0.1:$port2/directory" timeout -k 5 120 "$PY" "$PROBE"
+done_line=$T_PROBE_DONE
 if [[ -z $done_line ]]; then
   echo "$T_TMP/probe.log" > "$T_TMP/.last-log"
   t_fail tos-probe-finished "the probe stopped early; see $T_TMP/probe.log"

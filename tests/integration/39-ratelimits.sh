@@ -38,18 +38,9 @@ export CAIRND_ARGS="${LIMITS//$'\n'/ } --rate-accounts-per-ip 1000 --rate-limit-
 
 # run_probe PHASE — the probe's PASS/FAIL lines become ours.
 run_probe() {
-  local line rest done_line=
-  while IFS= read -r line; do
-    case $line in
-      "PASS "*) t_pass "${line#PASS }" ;;
-      "FAIL "*)
-        rest=${line#FAIL }
-        t_fail "${rest%%: *}" "${rest#*: }" ;;
-      "DONE "*) done_line=$line ;;
-      *) t_log "probe: $line" ;;
-    esac
-    t_case_start
-  done < <(timeout -k 5 300 "$PY" "$PROBE" "$1" 2>>"$T_TMP/probe-$1.log")
+  local done_line
+  t_probe "$T_TMP/probe-$1.log" timeout -k 5 300 "$PY" "$PROBE" "$1"
+  done_line=$T_PROBE_DONE
   if [[ -z $done_line ]]; then
     echo "$T_TMP/probe-$1.log" > "$T_TMP/.last-log"
     t_fail "ratelimits-probe-$1-finished" "the probe stopped early; see $T_TMP/probe-$1.log"

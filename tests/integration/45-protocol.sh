@@ -81,18 +81,10 @@ admin ari mark --serial "${ag2_old:-none}" >>"$T_TMP/agent.log" 2>&1
 # ------------------------------------------------------------ the probe ---
 # run_probe PHASE LOG — the probe's PASS/FAIL lines become ours.
 run_probe() {
-  local line rest done_line=
-  while IFS= read -r line; do
-    case $line in
-      "PASS "*) t_pass "${line#PASS }" ;;
-      "FAIL "*)
-        rest=${line#FAIL }
-        t_fail "${rest%%: *}" "${rest#*: }" ;;
-      "DONE "*) done_line=$line ;;
-      *) t_log "probe: $line" ;;
-    esac
-    t_case_start
-  done < <(PROBE_PHASE=$1 timeout -k 5 600 "$PY" "$PROBE" 2>"$2")
+  local done_line
+  : > "$2"
+  t_probe "$2" env PROBE_PHASE="$1" timeout -k 5 600 "$PY" "$PROBE"
+  done_line=$T_PROBE_DONE
   if [[ -z $done_line ]]; then
     echo "$2" > "$T_TMP/.last-log"
     t_fail "protocol-probe-finished-$1" "the probe stopped early; see $2"

@@ -106,6 +106,28 @@ t_stop() {
 }
 
 # ---------------------------------------------------------------- results ---
+# t_probe LOG CMD... — runs a probe (a Python client of tests/integration)
+# whose stdout lines "PASS name" and "FAIL name: why" become this script's
+# cases, "DONE ..." its summary (in T_PROBE_DONE; empty when the probe
+# stopped early); other lines go to the log, stderr to LOG. Each case is
+# timed from the line before it.
+t_probe() {
+  local log=$1 line rest
+  shift
+  T_PROBE_DONE=
+  T_CASE_T0=$(t_now)
+  while IFS= read -r line; do
+    case $line in
+      "PASS "*) t_pass "${line#PASS }" ;;
+      "FAIL "*)
+        rest=${line#FAIL }
+        t_fail "${rest%%: *}" "${rest#*: }" ;;
+      "DONE "*) T_PROBE_DONE=$line ;;
+      *) t_log "probe: $line" ;;
+    esac
+    T_CASE_T0=$(t_now)
+  done < <("$@" 2>>"$log")
+}
 t_case_start() { T_CASE_T0=$(t_now); : > "$T_TMP/.last-log"; : > "$T_TMP/.case-log"; }
 t_case_time() {
   [[ -n ${T_CASE_T0:-} ]] || return 0

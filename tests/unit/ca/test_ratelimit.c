@@ -59,22 +59,28 @@ static void test_fmt_window(void **state)
 	}
 }
 
-static void ip_key_of(const char *addr, char out[CA_RATE_IP_KEY_MAX])
+/* addr (IPv4 or IPv6 text) as a socket address in *ss. */
+static void sockaddr_of(const char *addr, struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-
-	memset(&ss, 0, sizeof(ss));
+	memset(ss, 0, sizeof(*ss));
 	if (strchr(addr, ':') != NULL) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 
 		s6->sin6_family = AF_INET6;
 		assert_int_equal(inet_pton(AF_INET6, addr, &s6->sin6_addr), 1);
 	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 
 		s4->sin_family = AF_INET;
 		assert_int_equal(inet_pton(AF_INET, addr, &s4->sin_addr), 1);
 	}
+}
+
+static void ip_key_of(const char *addr, char out[CA_RATE_IP_KEY_MAX])
+{
+	struct sockaddr_storage ss;
+
+	sockaddr_of(addr, &ss);
 	assert_int_equal(ca_ratelimit_ip_key((struct sockaddr *)&ss, out), 0);
 }
 
@@ -193,60 +199,6 @@ static void assert_limited(int r, struct ca_resp *resp, const char *retry, const
 	ca_resp_cleanup(resp);
 }
 
-/* An order of account created at `created` for ids_json, with one pending
- * authorization created then and expiring at created + 5000. */
-static int64_t order_at(struct ca_store *st, int64_t account, const char *ids_json,
-    int64_t created, int64_t *chall)
-{
-	struct ca_challenge ch[2];
-	struct ca_authz az;
-	struct ca_order o;
-	int64_t authz_ids[1] = {0};
-
-	fx_fill_authz(&az, ch, account, "x.example");
-	az.created = created;
-	az.expires = created + 5000;
-	memset(&o, 0, sizeof(o));
-	o.account_id = account;
-	o.status = CA_ST_PENDING;
-	o.expires = created + 8000;
-	o.created = created;
-	o.identifiers_json = (char *)ids_json;
-	o.n_authz = 1;
-	o.authz_ids = authz_ids;
-	assert_int_equal(ca_store_order_create(st, &o, &az, 1), 0);
-	if (chall)
-		*chall = ch[0].id;
-	return o.id;
-}
-
-/* A certificate of account for ids_json issued at `issued`. */
-static void issue(struct ca_store *st, int64_t account, const char *ids_json, const char *serial,
-    int64_t issued, int64_t not_after)
-{
-	static unsigned char der[] = {0x30, 0x03, 0x02, 0x01, 0x05};
-	struct ca_cert c;
-	int64_t order, chall;
-
-	order = order_at(st, account, ids_json, issued - 10, &chall);
-	assert_int_equal(ca_store_challenge_start(st, chall, issued - 9), 0);
-	assert_int_equal(ca_store_challenge_finish(st, chall, true, NULL, issued - 8), 0);
-	assert_int_equal(ca_store_order_finalize_start(st, order,
-	    (const unsigned char *)"csr", 3, issued - 7), 0);
-	assert_int_equal(ca_store_serial_reserve(st, serial, order, issued), 0);
-	memset(&c, 0, sizeof(c));
-	snprintf(c.serial, sizeof(c.serial), "%s", serial);
-	snprintf(c.key_sha256, sizeof(c.key_sha256), "key-%s", serial);
-	c.account_id = account;
-	c.order_id = order;
-	c.der = der;
-	c.der_len = sizeof(der);
-	c.not_before = issued - 3600;
-	c.not_after = not_after;
-	c.status = CA_ST_VALID;
-	assert_int_equal(ca_store_cert_insert(st, &c), 0);
-}
-
 static void test_orders_per_account(void **state)
 {
 	static const char *const want[] = {"rate limit rate-orders-per-account", "at most 2 ",
@@ -262,11 +214,11 @@ static void test_orders_per_account(void **state)
 	e->cfg.rate_orders_window_s = 3 * 3600;
 	a = fx_account(e->fx.st, "a");
 	b = fx_account(e->fx.st, "b");
-	(void)order_at(e->fx.st, a, "[]", 10000, NULL);
+	(void)fx_order_at(e->fx.st, a, "[]", 10000, NULL);
 	req_init(&req, a, 10500);
 	assert_int_equal(ca_ratelimit_new_order(&e->ctx, &req, &id, 1, false, &resp), 0);
 	assert_int_equal(resp.n_headers, 0);
-	(void)order_at(e->fx.st, a, "[]", 10400, NULL);
+	(void)fx_order_at(e->fx.st, a, "[]", 10400, NULL);
 	/* the 3rd order: refused until the one of 10000 is 3 hours old */
 	assert_limited(ca_ratelimit_new_order(&e->ctx, &req, &id, 1, false, &resp), &resp,
 	    "10300", want);
@@ -304,11 +256,11 @@ static void test_certs_per_domain(void **state)
 	e->cfg.rate_certs_domain_window_s = 7 * 86400;
 	a = fx_account(e->fx.st, "a");
 	b = fx_account(e->fx.st, "b");
-	issue(e->fx.st, a, "[{\"type\":\"dns\",\"value\":\"www.example.co.uk\"}]", "01", now - 1000,
+	fx_issue_at(e->fx.st, a, "[{\"type\":\"dns\",\"value\":\"www.example.co.uk\"}]", "01", now - 1000,
 	    now + 86400);
 	req_init(&req, b, now);
 	assert_int_equal(ca_ratelimit_new_order(&e->ctx, &req, &api, 1, false, &resp), 0);
-	issue(e->fx.st, b, "[{\"type\":\"dns\",\"value\":\"*.mail.example.co.uk\"}]", "02", now - 500,
+	fx_issue_at(e->fx.st, b, "[{\"type\":\"dns\",\"value\":\"*.mail.example.co.uk\"}]", "02", now - 500,
 	    now + 86400);
 	assert_limited(ca_ratelimit_new_order(&e->ctx, &req, &api, 1, false, &resp), &resp,
 	    "603800", want);
@@ -334,8 +286,8 @@ static void test_certs_per_domain(void **state)
 	memset(&ip, 0, sizeof(ip));
 	snprintf(ip.type, sizeof(ip.type), "ip");
 	ip.value = (char *)"192.0.2.7";
-	issue(e->fx.st, a, "[{\"type\":\"ip\",\"value\":\"192.0.2.7\"}]", "03", now, now + 86400);
-	issue(e->fx.st, a, "[{\"type\":\"ip\",\"value\":\"192.0.2.7\"},"
+	fx_issue_at(e->fx.st, a, "[{\"type\":\"ip\",\"value\":\"192.0.2.7\"}]", "03", now, now + 86400);
+	fx_issue_at(e->fx.st, a, "[{\"type\":\"ip\",\"value\":\"192.0.2.7\"},"
 	    "{\"type\":\"dns\",\"value\":\"x.example.org\"}]", "04", now, now + 86400);
 	req_init(&req, b, now + 1);
 	assert_limited(ca_ratelimit_new_order(&e->ctx, &req, &ip, 1, false, &resp), &resp,
@@ -361,11 +313,11 @@ static void test_duplicates(void **state)
 	e->cfg.rate_duplicates_window_s = 86400;
 	a = fx_account(e->fx.st, "a");
 	b = fx_account(e->fx.st, "b");
-	issue(e->fx.st, a, "[{\"type\":\"dns\",\"value\":\"www.example.com\"},"
+	fx_issue_at(e->fx.st, a, "[{\"type\":\"dns\",\"value\":\"www.example.com\"},"
 	    "{\"type\":\"dns\",\"value\":\"example.com\"}]", "01", now - 100, now - 50);
 	req_init(&req, b, now);
 	assert_int_equal(ca_ratelimit_new_order(&e->ctx, &req, set, 2, false, &resp), 0);
-	issue(e->fx.st, a, "[{\"type\":\"dns\",\"value\":\"example.com\"},"
+	fx_issue_at(e->fx.st, a, "[{\"type\":\"dns\",\"value\":\"example.com\"},"
 	    "{\"type\":\"dns\",\"value\":\"www.example.com\"}]", "02", now - 10, now - 5);
 	/* both have expired already: they still count (not renewals of b's) */
 	assert_limited(ca_ratelimit_new_order(&e->ctx, &req, set, 2, false, &resp), &resp,
@@ -420,10 +372,10 @@ static void test_failed_and_pending(void **state)
 	assert_int_equal(ca_ratelimit_new_authz(&e->ctx, &req, &fail, &resp), 0);
 
 	/* pending: two orders' authorizations (expiring 15000 and 15100) */
-	(void)order_at(e->fx.st, a, "[]", 10000, NULL);
+	(void)fx_order_at(e->fx.st, a, "[]", 10000, NULL);
 	req_init(&req, a, 10200);
 	assert_int_equal(ca_ratelimit_new_authz(&e->ctx, &req, &ok, &resp), 0);
-	(void)order_at(e->fx.st, a, "[]", 10100, NULL);
+	(void)fx_order_at(e->fx.st, a, "[]", 10100, NULL);
 	assert_limited(ca_ratelimit_new_authz(&e->ctx, &req, &ok, &resp), &resp, "4800",
 	    want_pending);
 	assert_limited(ca_ratelimit_new_order(&e->ctx, &req, &ok, 1, false, &resp), &resp,
@@ -478,18 +430,7 @@ static bool exempt(const char *cidrs, const char *addr)
 {
 	struct sockaddr_storage ss;
 
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(addr, ':') != NULL) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, addr, &s6->sin6_addr), 1);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		assert_int_equal(inet_pton(AF_INET, addr, &s4->sin_addr), 1);
-	}
+	sockaddr_of(addr, &ss);
 	return ca_ratelimit_exempt(cidrs, (struct sockaddr *)&ss);
 }
 

@@ -167,4 +167,59 @@ static inline void fx_drain_jobs(struct ca_store *st)
 		assert_int_equal(ca_store_job_done(st, j.id), 0);
 }
 
+/* An order of account for the identifiers (JSON as order.c stores them)
+ * created at `created`, with one pending authorization created then and
+ * expiring at created + 5000 (rate-limit tests). */
+static inline int64_t fx_order_at(struct ca_store *st, int64_t account, const char *ids_json,
+    int64_t created, int64_t *chall)
+{
+	struct ca_challenge ch[2];
+	struct ca_authz az;
+	struct ca_order o;
+	int64_t authz_ids[1] = {0};
+
+	fx_fill_authz(&az, ch, account, "x.example");
+	az.created = created;
+	az.expires = created + 5000;
+	memset(&o, 0, sizeof(o));
+	o.account_id = account;
+	o.status = CA_ST_PENDING;
+	o.expires = created + 8000;
+	o.created = created;
+	o.identifiers_json = (char *)ids_json;
+	o.n_authz = 1;
+	o.authz_ids = authz_ids;
+	assert_int_equal(ca_store_order_create(st, &o, &az, 1), 0);
+	if (chall)
+		*chall = ch[0].id;
+	return o.id;
+}
+
+/* A certificate for ids_json issued (serial reserved) at `issued`. */
+static inline void fx_issue_at(struct ca_store *st, int64_t account, const char *ids_json, const char *serial,
+    int64_t issued, int64_t not_after)
+{
+	static unsigned char der[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+	struct ca_cert c;
+	int64_t order, chall;
+
+	order = fx_order_at(st, account, ids_json, issued - 10, &chall);
+	assert_int_equal(ca_store_challenge_start(st, chall, issued - 9), 0);
+	assert_int_equal(ca_store_challenge_finish(st, chall, true, NULL, issued - 8), 0);
+	assert_int_equal(ca_store_order_finalize_start(st, order,
+	    (const unsigned char *)"csr", 3, issued - 7), 0);
+	assert_int_equal(ca_store_serial_reserve(st, serial, order, issued), 0);
+	memset(&c, 0, sizeof(c));
+	snprintf(c.serial, sizeof(c.serial), "%s", serial);
+	snprintf(c.key_sha256, sizeof(c.key_sha256), "key-%s", serial);
+	c.account_id = account;
+	c.order_id = order;
+	c.der = der;
+	c.der_len = sizeof(der);
+	c.not_before = issued - 3600;  /* backdated: not what is counted */
+	c.not_after = not_after;
+	c.status = CA_ST_VALID;
+	assert_int_equal(ca_store_cert_insert(st, &c), 0);
+}
+
 #endif

@@ -14,60 +14,6 @@
 
 #define NOT_FOUND CN_ERR_NOT_FOUND
 
-/* An order of account for the identifiers (JSON as order.c stores them)
- * created at `created`, with one pending authorization. */
-static int64_t order_at(struct ca_store *st, int64_t account, const char *ids_json,
-    int64_t created, int64_t *chall)
-{
-	struct ca_challenge ch[2];
-	struct ca_authz az;
-	struct ca_order o;
-	int64_t authz_ids[1] = {0};
-
-	fx_fill_authz(&az, ch, account, "x.example");
-	az.created = created;
-	az.expires = created + 5000;
-	memset(&o, 0, sizeof(o));
-	o.account_id = account;
-	o.status = CA_ST_PENDING;
-	o.expires = created + 8000;
-	o.created = created;
-	o.identifiers_json = (char *)ids_json;
-	o.n_authz = 1;
-	o.authz_ids = authz_ids;
-	assert_int_equal(ca_store_order_create(st, &o, &az, 1), 0);
-	if (chall)
-		*chall = ch[0].id;
-	return o.id;
-}
-
-/* A certificate for ids_json issued (serial reserved) at `issued`. */
-static void issue(struct ca_store *st, int64_t account, const char *ids_json, const char *serial,
-    int64_t issued, int64_t not_after)
-{
-	static unsigned char der[] = {0x30, 0x03, 0x02, 0x01, 0x05};
-	struct ca_cert c;
-	int64_t order, chall;
-
-	order = order_at(st, account, ids_json, issued - 10, &chall);
-	assert_int_equal(ca_store_challenge_start(st, chall, issued - 9), 0);
-	assert_int_equal(ca_store_challenge_finish(st, chall, true, NULL, issued - 8), 0);
-	assert_int_equal(ca_store_order_finalize_start(st, order,
-	    (const unsigned char *)"csr", 3, issued - 7), 0);
-	assert_int_equal(ca_store_serial_reserve(st, serial, order, issued), 0);
-	memset(&c, 0, sizeof(c));
-	snprintf(c.serial, sizeof(c.serial), "%s", serial);
-	snprintf(c.key_sha256, sizeof(c.key_sha256), "key-%s", serial);
-	c.account_id = account;
-	c.order_id = order;
-	c.der = der;
-	c.der_len = sizeof(der);
-	c.not_before = issued - 3600;  /* backdated: not what is counted */
-	c.not_after = not_after;
-	c.status = CA_ST_VALID;
-	assert_int_equal(ca_store_cert_insert(st, &c), 0);
-}
-
 #define EX_ONE "[{\"type\":\"dns\",\"value\":\"www.example.com\"}]"
 #define EX_TWO "[{\"type\":\"dns\",\"value\":\"www.example.com\"}," \
 	"{\"type\":\"dns\",\"value\":\"example.com\"}]"
@@ -79,10 +25,10 @@ static void test_orders_window(void **state)
 
 	a = fx_account(f->st, "a");
 	b = fx_account(f->st, "b");
-	(void)order_at(f->st, a, "[]", 1000, NULL);
-	(void)order_at(f->st, a, "[]", 1100, NULL);
-	(void)order_at(f->st, a, "[]", 1200, NULL);
-	(void)order_at(f->st, b, "[]", 1300, NULL);
+	(void)fx_order_at(f->st, a, "[]", 1000, NULL);
+	(void)fx_order_at(f->st, a, "[]", 1100, NULL);
+	(void)fx_order_at(f->st, a, "[]", 1200, NULL);
+	(void)fx_order_at(f->st, b, "[]", 1300, NULL);
 	/* newest first: 1200, 1100, 1000 */
 	assert_int_equal(ca_store_rate_orders(f->st, a, 0, 1, &t), 0);
 	assert_int_equal(t, 1200);
@@ -179,9 +125,9 @@ static void test_certs_per_domain(void **state)
 
 	a = fx_account(f->st, "a");
 	b = fx_account(f->st, "b");
-	issue(f->st, a, EX_TWO, "01", 10000, 90000);   /* two names, one certificate */
-	issue(f->st, b, "[{\"type\":\"dns\",\"value\":\"*.a.b.example.com\"}]", "02", 10100, 90000);
-	issue(f->st, a, "[{\"type\":\"dns\",\"value\":\"example.net\"},"
+	fx_issue_at(f->st, a, EX_TWO, "01", 10000, 90000);   /* two names, one certificate */
+	fx_issue_at(f->st, b, "[{\"type\":\"dns\",\"value\":\"*.a.b.example.com\"}]", "02", 10100, 90000);
+	fx_issue_at(f->st, a, "[{\"type\":\"dns\",\"value\":\"example.net\"},"
 	    "{\"type\":\"ip\",\"value\":\"192.0.2.7\"}]", "03", 10200, 90000);
 	/* under example.com: 10100, 10000 (the two names of 01 count once) */
 	assert_int_equal(ca_store_rate_certs_domain(f->st, "example.com", 0, 2, &t), 0);
@@ -220,10 +166,10 @@ static void test_duplicates_and_renewals(void **state)
 
 	a = fx_account(f->st, "a");
 	b = fx_account(f->st, "b");
-	issue(f->st, a, EX_ONE, "01", 10000, 20000);
-	issue(f->st, b, EX_ONE, "02", 10100, 90000);
-	issue(f->st, a, EX_TWO, "03", 10200, 90000);
-	issue(f->st, a, "[{\"type\":\"dns\",\"value\":\"*.example.com\"}]", "04", 10300, 90000);
+	fx_issue_at(f->st, a, EX_ONE, "01", 10000, 20000);
+	fx_issue_at(f->st, b, EX_ONE, "02", 10100, 90000);
+	fx_issue_at(f->st, a, EX_TWO, "03", 10200, 90000);
+	fx_issue_at(f->st, a, "[{\"type\":\"dns\",\"value\":\"*.example.com\"}]", "04", 10300, 90000);
 	/* the same set, any account: 10100, 10000 */
 	assert_int_equal(ca_store_rate_duplicates(f->st, one, 1, 0, 2, &t), 0);
 	assert_int_equal(t, 10000);
