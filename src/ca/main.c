@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	bool print_config = false, show_help = false;
 	sigset_t sigs;
 	size_t n_names;
-	int rc = 1, r, sig, level;
+	int rc = 1, r, sig, level, pool;
 
 	if (argc > 1 && strcmp(argv[1], "admin") == 0)
 		return ca_admin_main(argc - 1, argv + 1);
@@ -148,7 +148,9 @@ int main(int argc, char **argv)
 	}
 	snprintf(db_path, sizeof(db_path), "%s/cairn.db", cfg.data_dir);
 	/* + the plain-HTTP listener's 2 threads and the revocation refresher */
-	if (ca_store_open(db_path, cfg.http_threads + cfg.workers + 3, &store) != 0) {
+	pool = cfg.http_threads + cfg.workers + 3;
+	if (ca_store_open(db_path, pool < CA_STORE_MAX_POOL ? pool : CA_STORE_MAX_POOL,
+	    &store) != 0) {
 		rc = die("opening the store");
 		goto out;
 	}

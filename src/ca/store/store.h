@@ -119,7 +119,9 @@ struct ca_job {
 };
 
 /* Opens (creating and migrating the schema when needed) the store at path.
- * pool_size connections are opened for concurrent callers. */
+ * pool_size connections (1..CA_STORE_MAX_POOL) are opened for concurrent
+ * callers; more callers wait for one. */
+#define CA_STORE_MAX_POOL 64
 int ca_store_open(const char *path, int pool_size, struct ca_store **out) CN_WUR;
 void ca_store_close(struct ca_store *st);
 /* A write returns once it is durable, but another thread may read it a

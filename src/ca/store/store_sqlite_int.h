@@ -20,7 +20,7 @@
  * retries of BEGIN IMMEDIATE, COMMIT and autocommit statements). XXX: should
  * become a ca_config option once the config table exists. */
 #define SQ_BUSY_TIMEOUT_MS 5000
-#define SQ_MAX_POOL 64
+#define SQ_MAX_POOL CA_STORE_MAX_POOL
 
 /* The common column lists, so that one row reader serves several queries. */
 #define SQ_ACCOUNT_COLS \

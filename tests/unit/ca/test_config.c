@@ -121,8 +121,8 @@ static void test_defaults(void **state)
 		{"data", ""}, {"listen", "127.0.0.1:14000"}, {"base-url", ""},
 		{"resolver", "127.0.0.1:53"}, {"trust-anchor", "/usr/share/dns/root.key"}, {"http01-port", "80"},
 		{"tlsalpn01-port", "443"}, {"allow-private-targets", "false"},
-		{"validity", "7776000s"}, {"backdate", "3600s"}, {"workers", "4"},
-		{"http-threads", "4"}, {"order-lifetime", "604800s"},
+		{"validity", "7776000s"}, {"backdate", "3600s"}, {"workers", "16"},
+		{"http-threads", "16"}, {"order-lifetime", "604800s"},
 		{"authz-lifetime", "604800s"}, {"valid-authz-lifetime", "2592000s"},
 		{"nonce-lifetime", "3600s"}, {"retry-after", "1"},
 		{"validation-connect-timeout", "5000"}, {"validation-timeout", "10000"},
@@ -154,7 +154,7 @@ static void test_defaults(void **state)
 		assert_printed(&c, want[i][0], want[i][1]);
 	/* The struct agrees with what is printed. */
 	assert_int_equal(c.validity_s, 90 * 86400);
-	assert_int_equal(c.workers, 4);
+	assert_int_equal(c.workers, 16);
 	assert_false(c.eab_required);
 	assert_string_equal(c.listen, "127.0.0.1:14000");
 	ca_config_cleanup(&c);
@@ -170,7 +170,7 @@ struct arg_case {
 };
 
 static const struct arg_case arg_cases[] = {
-	{{NULL}, 0, "workers", "4"},
+	{{NULL}, 0, "workers", "16"},
 	/* both spellings, last one wins */
 	{{"--workers=8"}, 0, "workers", "8"},
 	{{"--workers", "8"}, 0, "workers", "8"},
@@ -378,7 +378,7 @@ static void test_config_file(void **state)
 		assert_printed(&c, "caa-identities", "");
 		assert_printed(&c, "max-names", "7");
 		/* Untouched options keep their defaults. */
-		assert_printed(&c, "http-threads", "4");
+		assert_printed(&c, "http-threads", "16");
 		ca_config_cleanup(&c);
 	}
 }
