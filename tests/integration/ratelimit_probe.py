@@ -23,7 +23,7 @@ third is refused (the count includes the accounts made through the other
 instance), an existing key still finds its account, the other instance
 still creates accounts, after which the second refuses again.
 
-Names: every name resolves to 127.0.0.1 (the mock DNS); under .test (no
+Names: every name resolves to 127.0.0.1 (pebble-challtestsrv); under .test (no
 ICANN rule: an implicit "*"), a.b.test's registered domain is b.test.
 """
 
