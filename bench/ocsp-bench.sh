@@ -68,7 +68,7 @@ for tool in wrk nginx lego openssl curl pebble-challtestsrv; do
 done
 [[ -x $CAIRND ]] || die "$CAIRND not found (run make first)"
 
-T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cairn-ocsp-bench.XXXXXX") || exit 1
+T_TMP=$(mktemp -d --suffix=.cairn-ocsp-bench) || exit 1
 : > "$T_TMP/.pids"
 cleanup() {
   local pids=() p

@@ -137,7 +137,7 @@ static int mirror(struct ca_revocation *rv, int64_t now)
 
 /* Signs and stores the response for one to-do item. CN_ERR_CONFLICT means
  * another writer was first, which is fine. */
-static int sign_one(struct ca_revocation *rv, const struct ca_ocsp_todo *t, int64_t now)
+static int sign_one(struct ca_revocation *rv, const struct ca_ocsp_work *t, int64_t now)
 {
 	struct ca_ocsp_sign_req sr;
 	unsigned char serial[CA_OCSP_SERIAL_MAX], *der = NULL;
@@ -170,7 +170,7 @@ static int sign_one(struct ca_revocation *rv, const struct ca_ocsp_todo *t, int6
 }
 
 /* 2 and 3: signs a list of to-do items; returns how many were stored. */
-static size_t sign_list(struct ca_revocation *rv, const struct ca_ocsp_todo *list, size_t n,
+static size_t sign_list(struct ca_revocation *rv, const struct ca_ocsp_work *list, size_t n,
     int64_t now, int *first_err)
 {
 	size_t i, done = 0;
@@ -192,7 +192,7 @@ static size_t sign_list(struct ca_revocation *rv, const struct ca_ocsp_todo *lis
 
 static int sign_queued(struct ca_revocation *rv, int64_t now, size_t *signed_n)
 {
-	struct ca_ocsp_todo *list = NULL;
+	struct ca_ocsp_work *list = NULL;
 	size_t n = 0;
 	int b, err = 0, r;
 
@@ -211,7 +211,7 @@ static int sign_queued(struct ca_revocation *rv, int64_t now, size_t *signed_n)
 
 static int refresh_due(struct ca_revocation *rv, int64_t now, size_t *signed_n)
 {
-	struct ca_ocsp_todo *list = NULL;
+	struct ca_ocsp_work *list = NULL;
 	size_t n = 0;
 	int b, err = 0, r;
 

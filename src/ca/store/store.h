@@ -276,7 +276,7 @@ int ca_store_serial_reserve_shard(struct ca_store *st, const char *serial_hex,
 
 /* One certificate whose OCSP response is to be signed, as read in one
  * snapshot: its status and the version of the stored response. */
-struct ca_ocsp_todo {
+struct ca_ocsp_work {
 	char serial[48];
 	enum ca_status status;     /* VALID or REVOKED */
 	int reason;
@@ -299,17 +299,17 @@ void ca_ocsp_row_cleanup(struct ca_ocsp_row *r);
 
 /* Up to max certificates queued for a new response (new or revoked ones).
  * *out (caller frees) may be NULL when *n is 0. */
-int ca_store_ocsp_pending(struct ca_store *st, size_t max, struct ca_ocsp_todo **out,
+int ca_store_ocsp_pending(struct ca_store *st, size_t max, struct ca_ocsp_work **out,
     size_t *n) CN_WUR;
 /* Up to max certificates whose stored response has this_update <= before
  * and that expire after not_after_min (scheduled refresh), oldest first. */
 int ca_store_ocsp_due(struct ca_store *st, int64_t before, int64_t not_after_min,
-    size_t max, struct ca_ocsp_todo **out, size_t *n) CN_WUR;
-/* In one transaction: stores der as the response of todo->serial if the
- * stored one is still todo->resp_id (0: none), and removes its ocsp_pending
- * row if that is still at todo->pending_gen. CN_ERR_CONFLICT (nothing
+    size_t max, struct ca_ocsp_work **out, size_t *n) CN_WUR;
+/* In one transaction: stores der as the response of work->serial if the
+ * stored one is still work->resp_id (0: none), and removes its ocsp_pending
+ * row if that is still at work->pending_gen. CN_ERR_CONFLICT (nothing
  * written) when another writer was first; the caller then drops its work. */
-int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_todo *todo,
+int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_work *work,
     const unsigned char *der, size_t der_len, int64_t this_update,
     int64_t next_update) CN_WUR;
 /* Up to max stored responses with id > after_id and next_update > now, in

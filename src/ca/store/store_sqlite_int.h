@@ -153,10 +153,10 @@
 	X(SERIAL_RESERVE_SHARD, "INSERT INTO serials (serial, order_id, "     \
 	    "reserved, crl_shard) VALUES (?1, ?2, ?3, ?4)")                   \
 	X(CRL_ENSURE, "INSERT OR IGNORE INTO crl_shards (shard) VALUES (?1)") \
-	X(OCSP_PENDING, "SELECT " SQ_OCSP_TODO_COLS ", p.gen "                \
+	X(OCSP_PENDING, "SELECT " SQ_OCSP_WORK_COLS ", p.gen "                \
 	    "FROM ocsp_pending p JOIN certs c ON c.serial = p.serial "        \
 	    "LEFT JOIN ocsp_responses o ON o.serial = p.serial LIMIT ?1")     \
-	X(OCSP_DUE, "SELECT " SQ_OCSP_TODO_COLS ", coalesce(p.gen, 0) "       \
+	X(OCSP_DUE, "SELECT " SQ_OCSP_WORK_COLS ", coalesce(p.gen, 0) "       \
 	    "FROM ocsp_responses o JOIN certs c ON c.serial = o.serial "      \
 	    "LEFT JOIN ocsp_pending p ON p.serial = o.serial "                \
 	    "WHERE o.this_update <= ?1 AND c.not_after >= ?2 "                \
@@ -285,7 +285,7 @@
 
 /* Revocation publishing: the certificate's state and its stored response's
  * id (o), then the pending gen; and a stored response. */
-#define SQ_OCSP_TODO_COLS                                                  \
+#define SQ_OCSP_WORK_COLS                                                  \
 	"c.serial, c.status, c.reason, c.revoked_at, c.not_after, "       \
 	"coalesce(o.id, 0)"
 #define SQ_OCSP_ROW_COLS "id, serial, der, this_update, next_update"

@@ -77,8 +77,8 @@ void ca_ocsp_row_cleanup(struct ca_ocsp_row *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Reads SQ_OCSP_TODO_COLS and the gen column after them. */
-static int todo_row(struct sq_conn *c, sqlite3_stmt *s, struct ca_ocsp_todo *t)
+/* Reads SQ_OCSP_WORK_COLS and the gen column after them. */
+static int work_row(struct sq_conn *c, sqlite3_stmt *s, struct ca_ocsp_work *t)
 {
 	int r;
 
@@ -98,10 +98,10 @@ static int todo_row(struct sq_conn *c, sqlite3_stmt *s, struct ca_ocsp_todo *t)
 }
 
 /* Steps s (already bound) and collects up to max to-do rows. */
-static int todo_list(struct sq_conn *c, sqlite3_stmt *s, size_t max,
-    struct ca_ocsp_todo **out, size_t *n)
+static int work_list(struct sq_conn *c, sqlite3_stmt *s, size_t max,
+    struct ca_ocsp_work **out, size_t *n)
 {
-	struct ca_ocsp_todo *list = NULL;
+	struct ca_ocsp_work *list = NULL;
 	size_t len = 0, cap = 0;
 	int r;
 
@@ -115,7 +115,7 @@ static int todo_list(struct sq_conn *c, sqlite3_stmt *s, size_t max,
 			cap = cap ? cap * 2 : 16;
 			list = cn_xrealloc(list, cap * sizeof(*list));
 		}
-		r = todo_row(c, s, &list[len]);
+		r = work_row(c, s, &list[len]);
 		if (r != 0)
 			goto out;
 		len++;
@@ -134,7 +134,7 @@ static int64_t batch_limit(size_t max)
 	return (int64_t)(max > SQ_OCSP_MAX_BATCH ? SQ_OCSP_MAX_BATCH : max);
 }
 
-int ca_store_ocsp_pending(struct ca_store *st, size_t max, struct ca_ocsp_todo **out,
+int ca_store_ocsp_pending(struct ca_store *st, size_t max, struct ca_ocsp_work **out,
     size_t *n)
 {
 	struct sq_conn *c = NULL;
@@ -145,14 +145,14 @@ int ca_store_ocsp_pending(struct ca_store *st, size_t max, struct ca_ocsp_todo *
 	r = sq_stmt_int64(c, SQ_OCSP_PENDING, batch_limit(max), &s);
 	if (r != 0)
 		goto out;
-	r = todo_list(c, s, (size_t)batch_limit(max), out, n);
+	r = work_list(c, s, (size_t)batch_limit(max), out, n);
 out:
 	sq_release(st, c);
 	return r;
 }
 
 int ca_store_ocsp_due(struct ca_store *st, int64_t before, int64_t not_after_min,
-    size_t max, struct ca_ocsp_todo **out, size_t *n)
+    size_t max, struct ca_ocsp_work **out, size_t *n)
 {
 	struct sq_conn *c = NULL;
 	sqlite3_stmt *s = NULL;
@@ -168,13 +168,13 @@ int ca_store_ocsp_due(struct ca_store *st, int64_t before, int64_t not_after_min
 		r = sq_fail(c, "bind");
 		goto out;
 	}
-	r = todo_list(c, s, (size_t)batch_limit(max), out, n);
+	r = work_list(c, s, (size_t)batch_limit(max), out, n);
 out:
 	sq_release(st, c);
 	return r;
 }
 
-int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_todo *todo,
+int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_work *work,
     const unsigned char *der, size_t der_len, int64_t this_update, int64_t next_update)
 {
 	struct sq_conn *c = NULL;
@@ -190,13 +190,13 @@ int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_todo *todo,
 	 * ocsp_pending row (durable with the certificate) or its age has it
 	 * signed again. A "revoked" one is durable before it is served.
 	 */
-	r = todo->status == CA_ST_REVOKED ? sq_begin(c) : sq_begin_light(c);
+	r = work->status == CA_ST_REVOKED ? sq_begin(c) : sq_begin_light(c);
 	if (r != 0)
 		goto out;
 	r = sq_stmt(c, SQ_OCSP_CUR_ID, &s);
 	if (r != 0)
 		goto out;
-	if (sq_bind_arr(s, 1, todo->serial, sizeof(todo->serial)) != SQLITE_OK) {
+	if (sq_bind_arr(s, 1, work->serial, sizeof(work->serial)) != SQLITE_OK) {
 		r = sq_fail(c, "bind");
 		goto out;
 	}
@@ -205,15 +205,15 @@ int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_todo *todo,
 		goto out;
 	if (r == 1)
 		cur = sqlite3_column_int64(s, 0);
-	if (cur != todo->resp_id) {
+	if (cur != work->resp_id) {
 		r = cn_err_set(CN_ERR_CONFLICT, "OCSP response of %s changed meanwhile",
-		    todo->serial);
+		    work->serial);
 		goto out;
 	}
 	r = sq_stmt(c, SQ_OCSP_REPLACE, &s);
 	if (r != 0)
 		goto out;
-	if (sq_bind_arr(s, 1, todo->serial, sizeof(todo->serial)) != SQLITE_OK ||
+	if (sq_bind_arr(s, 1, work->serial, sizeof(work->serial)) != SQLITE_OK ||
 	    sqlite3_bind_blob(s, 2, der, (int)der_len, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 3, this_update) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 4, next_update) != SQLITE_OK) {
@@ -223,12 +223,12 @@ int ca_store_ocsp_put(struct ca_store *st, const struct ca_ocsp_todo *todo,
 	r = sq_exec(c, s);
 	if (r != 0)
 		goto out;
-	if (todo->pending_gen != 0) {
+	if (work->pending_gen != 0) {
 		r = sq_stmt(c, SQ_OCSP_PENDING_DONE, &s);
 		if (r != 0)
 			goto out;
-		if (sq_bind_arr(s, 1, todo->serial, sizeof(todo->serial)) != SQLITE_OK ||
-		    sqlite3_bind_int64(s, 2, todo->pending_gen) != SQLITE_OK) {
+		if (sq_bind_arr(s, 1, work->serial, sizeof(work->serial)) != SQLITE_OK ||
+		    sqlite3_bind_int64(s, 2, work->pending_gen) != SQLITE_OK) {
 			r = sq_fail(c, "bind");
 			goto out;
 		}

@@ -28,7 +28,7 @@ static void test_key_compromised(void **state)
 {
 	struct fx *f = *state;
 	int64_t now = (int64_t)time(NULL), n = -1;
-	struct ca_ocsp_todo *t = NULL;
+	struct ca_ocsp_work *t = NULL;
 	size_t np = 0;
 	int reason = -1;
 

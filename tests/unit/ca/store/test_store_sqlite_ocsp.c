@@ -17,7 +17,7 @@
 static const unsigned char der_a[] = {1, 2, 3};
 static const unsigned char der_b[] = {4, 5, 6, 7};
 
-static void pending(struct fx *f, struct ca_ocsp_todo **list, size_t *n)
+static void pending(struct fx *f, struct ca_ocsp_work **list, size_t *n)
 {
 	assert_int_equal(ca_store_ocsp_pending(f->st, 100, list, n), 0);
 }
@@ -25,7 +25,7 @@ static void pending(struct fx *f, struct ca_ocsp_todo **list, size_t *n)
 static void test_issue_and_revoke_queue_work(void **state)
 {
 	struct fx *f = *state;
-	struct ca_ocsp_todo *t = NULL;
+	struct ca_ocsp_work *t = NULL;
 	struct ca_ocsp_row row = {0};
 	size_t n = 99;
 	int64_t first_id;
@@ -77,7 +77,7 @@ static void test_issue_and_revoke_queue_work(void **state)
 static void test_put_compare_and_set(void **state)
 {
 	struct fx *f = *state;
-	struct ca_ocsp_todo *t = NULL, *t2 = NULL, stale;
+	struct ca_ocsp_work *t = NULL, *t2 = NULL, stale;
 	struct ca_ocsp_row row = {0};
 	size_t n = 0;
 
@@ -117,7 +117,7 @@ static void test_put_compare_and_set(void **state)
 static void test_revocation_during_signing_stays_queued(void **state)
 {
 	struct fx *f = *state;
-	struct ca_ocsp_todo *t = NULL, *t2 = NULL;
+	struct ca_ocsp_work *t = NULL, *t2 = NULL;
 	size_t n = 0;
 
 	fx_cert(f, "0d01", "k1", 5000, 0);
@@ -142,7 +142,7 @@ static void test_revocation_during_signing_stays_queued(void **state)
 static void put_first(struct fx *f, const char *serial, int64_t this_update,
     int64_t next_update)
 {
-	struct ca_ocsp_todo *t = NULL;
+	struct ca_ocsp_work *t = NULL;
 	size_t n = 0, i;
 
 	pending(f, &t, &n);
@@ -157,7 +157,7 @@ static void test_since_and_due(void **state)
 {
 	struct fx *f = *state;
 	struct ca_ocsp_row *rows = NULL;
-	struct ca_ocsp_todo *t = NULL;
+	struct ca_ocsp_work *t = NULL;
 	size_t n = 0, i;
 	int64_t last;
 
