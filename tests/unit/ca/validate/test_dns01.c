@@ -54,16 +54,13 @@ static int setup(void **state)
 {
 	(void)state;
 	compute_digest();
-	if (vt_cts_start(&cts, DNS_PORT, MGMT_PORT, 0, 0, 0) != 0)
-		return -1;
-	return ca_resolver_new(&cfg, &res);
+	return vt_dns_start(&cts, DNS_PORT, MGMT_PORT, &cfg, &res);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ca_resolver_free(res);
-	vt_cts_stop(&cts);
+	vt_dns_stop(&cts, res);
 	return 0;
 }
 

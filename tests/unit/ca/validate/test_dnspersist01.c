@@ -199,16 +199,13 @@ static struct ca_validate_cfg vcfg = {.resolver = "127.0.0.1:21540"};
 static int setup(void **state)
 {
 	(void)state;
-	if (vt_cts_start(&cts, DNS_PORT, MGMT_PORT, 0, 0, 0) != 0)
-		return -1;
-	return ca_resolver_new(&vcfg, &res);
+	return vt_dns_start(&cts, DNS_PORT, MGMT_PORT, &vcfg, &res);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ca_resolver_free(res);
-	vt_cts_stop(&cts);
+	vt_dns_stop(&cts, res);
 	return 0;
 }
 

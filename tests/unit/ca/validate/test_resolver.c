@@ -38,20 +38,13 @@ static struct ca_validate_cfg cfg = {.resolver = "127.0.0.1:22300", .allow_priva
 static int setup(void **state)
 {
 	(void)state;
-	if (vt_cts_start(&cts, DNS_PORT, MGMT_PORT, 0, 0, 0) != 0)
-		return -1;
-	if (ca_resolver_new(&cfg, &res) != 0) {
-		fprintf(stderr, "ca_resolver_new: %s\n", cn_err_detail());
-		return -1;
-	}
-	return 0;
+	return vt_dns_start(&cts, DNS_PORT, MGMT_PORT, &cfg, &res);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ca_resolver_free(res);
-	vt_cts_stop(&cts);
+	vt_dns_stop(&cts, res);
 	return 0;
 }
 

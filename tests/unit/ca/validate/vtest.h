@@ -31,6 +31,9 @@
 
 #include <curl/curl.h>
 
+#include "err.h"
+#include "validate/validate.h"
+
 static inline int64_t vt_now_ms(void)
 {
 	struct timespec ts;
@@ -192,6 +195,26 @@ static inline void vt_cts_stop(struct vt_cts *c)
 		waitpid(c->pid, NULL, 0);
 	}
 	c->pid = 0;
+}
+
+/* pebble-challtestsrv answering DNS on dns_port and a resolver of cfg that
+ * asks it: the fixture of the DNS-only tests. 0 or -1 (reason on stderr). */
+static inline int vt_dns_start(struct vt_cts *c, int dns_port, int mgmt_port,
+    const struct ca_validate_cfg *cfg, struct ca_resolver **res)
+{
+	if (vt_cts_start(c, dns_port, mgmt_port, 0, 0, 0) != 0)
+		return -1;
+	if (ca_resolver_new(cfg, res) != 0) {
+		fprintf(stderr, "ca_resolver_new: %s\n", cn_err_detail());
+		return -1;
+	}
+	return 0;
+}
+
+static inline void vt_dns_stop(struct vt_cts *c, struct ca_resolver *res)
+{
+	ca_resolver_free(res);
+	vt_cts_stop(c);
 }
 
 static inline size_t vt_discard(char *p, size_t size, size_t n, void *arg)
